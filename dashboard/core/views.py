@@ -1,0 +1,35 @@
+"""Views that are not about one area of the product: health and the connection check."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection as db_connection
+from django.db.utils import DatabaseError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from dashboard.flownally.connection import check_connection
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness for the container: the process serves and its database answers.
+
+    Flownally being down does not make us unhealthy; the pages say so themselves.
+    """
+    try:
+        with db_connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+@login_required
+def connection(request: HttpRequest) -> HttpResponse:
+    report = check_connection()
+    return render(
+        request, "core/connection.html", {"report": report}, status=200 if report.ok else 502
+    )

@@ -1,0 +1,172 @@
+"""Settings for Flownally Supervisor, read from the environment (see `.env.example`).
+
+Production is the default (DEBUG off): then the variables in `_PRODUCTION_REQUIRED` must be
+set, and start-up fails naming every one that is missing. With DEBUG on, they fall back to
+development values that point at the local Flownally simulator.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# A local `.env` is a convenience for development; real environment variables win.
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=False)
+
+_PRODUCTION_REQUIRED = ("SECRET_KEY", "ALLOWED_HOSTS", "FLOWNALLY_API_URL", "FLOWNALLY_API_TOKEN")
+_DEVELOPMENT_DEFAULTS = {
+    "SECRET_KEY": "development-only-secret-key-not-for-production",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    "FLOWNALLY_API_URL": "http://127.0.0.1:8100/v1",
+    "FLOWNALLY_API_TOKEN": "sim-token",
+}
+
+
+def _required(name: str) -> str:
+    value = env.str(name, default="")
+    if not value and DEBUG:
+        return _DEVELOPMENT_DEFAULTS[name]
+    return value
+
+
+_missing = [name for name in _PRODUCTION_REQUIRED if not _required(name)]
+if _missing:
+    raise ImproperlyConfigured(
+        "Missing required settings (DEBUG is off, so there are no development defaults): "
+        + ", ".join(_missing)
+        + ". Set them in the environment; .env.example documents each one."
+    )
+
+SECRET_KEY = _required("SECRET_KEY")
+ALLOWED_HOSTS = [host.strip() for host in _required("ALLOWED_HOSTS").split(",") if host.strip()]
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+FLOWNALLY_API_URL = _required("FLOWNALLY_API_URL").rstrip("/")
+FLOWNALLY_API_TOKEN = _required("FLOWNALLY_API_TOKEN")
+FLOWNALLY_CONNECT_TIMEOUT = env.float("FLOWNALLY_CONNECT_TIMEOUT", default=3.05)
+FLOWNALLY_READ_TIMEOUT = env.float("FLOWNALLY_READ_TIMEOUT", default=10.0)
+if not FLOWNALLY_API_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        f"FLOWNALLY_API_URL must be an http(s) URL ending in /v1, got {FLOWNALLY_API_URL!r}."
+    )
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "dashboard.core",
+    "dashboard.simulator",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "dashboard.urls"
+WSGI_APPLICATION = "dashboard.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://flownally-supervisor")}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "connection"
+LOGOUT_REDIRECT_URL = "login"
+
+# Content Security Policy (Django 6): scripts and styles only from our own origin.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "connect-src": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# TLS usually ends at a proxy in front of gunicorn; these say how that proxy is set up.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}

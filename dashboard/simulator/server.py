@@ -1,0 +1,555 @@
+"""The simulator's HTTP layer: a threaded stdlib server speaking the Flownally contract.
+
+Per API request, in order: faults, route (404/405), bearer token (401), scope (403), path
+ID format (404), body (400), idempotency (409 or replay), simulated latency, then the
+backend operation. The control API lives under /_sim/ (see control.py) and needs no token.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import hashlib
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from dashboard.simulator import control, ids
+from dashboard.simulator.backend import MAX_UPLOAD_BYTES, Backend, SimConfig
+from dashboard.simulator.clock import Clock
+from dashboard.simulator.errors import ApiError, not_found
+from dashboard.simulator.faults import Faults, RequestLog
+from dashboard.simulator.seed import REFERENCE_USER_ID
+from dashboard.simulator.validation import idempotency_key
+
+logger = logging.getLogger(__name__)
+
+FULL_SCOPES = frozenset(
+    {
+        "message:create",
+        "conversation:read",
+        "conversation:list",
+        "conversation:assign",
+        "conversation:close",
+        "inbox:read",
+        "user:read",
+    }
+)
+READ_SCOPES = frozenset({"conversation:read", "conversation:list", "inbox:read", "user:read"})
+IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000
+_MAX_BODY = MAX_UPLOAD_BYTES + 1024 * 1024  # room for the multipart envelope
+
+
+@dataclass(frozen=True)
+class Principal:
+    label: str
+    scopes: frozenset[str]
+    user_id: str | None
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    operation: str
+    scope: str
+    label: str
+    id_prefix: str | None = None
+
+
+def _route(
+    method: str, template: str, operation: str, scope: str, id_prefix: str | None = None
+) -> Route:
+    regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
+    return Route(method, re.compile(regex), operation, scope, f"{method} {template}", id_prefix)
+
+
+ROUTES = (
+    _route("POST", "/messages", "message_send", "message:create"),
+    _route("GET", "/messages/{id}", "message_get", "conversation:read", "msg"),
+    _route("POST", "/messages/{id}/reactions", "message_react", "message:create", "msg"),
+    _route("POST", "/media/uploads", "media_upload", "message:create"),
+    _route("GET", "/media/{tenantId}/uploads/{id}", "media_download", "conversation:read", "mda"),
+    _route("GET", "/conversations", "conversation_list", "conversation:list"),
+    _route("GET", "/conversations/{id}", "conversation_get", "conversation:read", "cnv"),
+    _route(
+        "GET",
+        "/conversations/{id}/messages",
+        "conversation_messages_list",
+        "conversation:read",
+        "cnv",
+    ),
+    _route(
+        "POST", "/conversations/{id}/messages", "conversation_message_send", "message:create", "cnv"
+    ),
+    _route(
+        "POST",
+        "/conversations/{id}/reassign",
+        "conversation_reassign",
+        "conversation:assign",
+        "cnv",
+    ),
+    _route("POST", "/conversations/{id}/read", "conversation_read", "conversation:read", "cnv"),
+    _route("POST", "/conversations/{id}/close", "conversation_close", "conversation:close", "cnv"),
+    _route("GET", "/inboxes", "inbox_list", "inbox:read"),
+    _route("GET", "/users", "user_list", "user:read"),
+)
+_SUCCESS = {
+    "message_send": 202,
+    "conversation_message_send": 202,
+    "media_upload": 201,
+    "conversation_reassign": 204,
+}
+
+
+class Simulator:
+    """Everything one running simulator holds; `reset` swaps in a freshly seeded tenant."""
+
+    def __init__(
+        self,
+        *,
+        seed: int = 7,
+        conversations: int = 500,
+        token: str = "sim-token",
+        read_only_token: str = "sim-readonly-token",
+        latency_ms: int = 0,
+        traffic_per_minute: float = 4.0,
+        start_ms: int | None = None,
+        frozen: bool = False,
+    ) -> None:
+        self.tokens = {
+            token: Principal("full", FULL_SCOPES, REFERENCE_USER_ID),
+            read_only_token: Principal("read-only", READ_SCOPES, None),
+        }
+        self.faults = Faults(seed)
+        self.log = RequestLog()
+        self.lock = threading.Lock()
+        self.reset(
+            seed=seed,
+            conversations=conversations,
+            start_ms=start_ms,
+            frozen=frozen,
+            config=SimConfig(latency_ms=latency_ms, traffic_per_minute=traffic_per_minute),
+        )
+
+    def reset(
+        self,
+        *,
+        seed: int,
+        conversations: int,
+        start_ms: int | None,
+        frozen: bool,
+        config: SimConfig,
+    ) -> None:
+        backend = Backend(seed, conversations, Clock(start_ms, frozen), config)
+        with self.lock:
+            self.backend = backend
+            self.idempotency: dict[tuple[str, str], dict] = {}
+            self.faults.clear()
+            self.log.clear()
+
+
+class SimServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 1024
+
+    def __init__(self, address: tuple[str, int], simulator: Simulator) -> None:
+        super().__init__(address, Handler)
+        self.simulator = simulator
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: SimServer
+    protocol_version = "HTTP/1.1"
+    server_version = "FlownallySimulator/1.0"
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: GET /_sim/requests is the request log."""
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_DELETE(self) -> None:
+        self._dispatch()
+
+    def do_PUT(self) -> None:
+        self._dispatch()
+
+    def do_PATCH(self) -> None:
+        self._dispatch()
+
+    # --- plumbing ---------------------------------------------------------------------
+
+    def _dispatch(self) -> None:
+        sim = self.server.simulator
+        url = urlsplit(self.path)
+        if url.path.startswith("/_sim/"):
+            try:
+                body = self._read_body()
+                status, payload = control.handle(
+                    sim, self.command, url.path, parse_qs(url.query), body
+                )
+            except ApiError as error:
+                status, payload = error.status, error.body("req_control")
+            self._send_json(status, payload, "req_control")
+            return
+        entry = sim.log.start(self.command, url.path, url.query)
+        request_id = ids.new_id("req", int(time.time() * 1000))
+        entry["requestId"] = request_id
+        try:
+            self._api(sim, url.path, url.query, entry, request_id)
+        finally:
+            sim.log.finish(entry)
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks, total = [], 0
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return b"".join(chunks)
+                total += size
+                if total > _MAX_BODY:
+                    self.close_connection = True
+                    raise ApiError(413, "payload_too_large", "The request body is too large.")
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > _MAX_BODY:
+            self.close_connection = True  # don't read a huge body just to refuse it
+            raise ApiError(
+                413,
+                "payload_too_large",
+                f"Files may be at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB.",
+            )
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _send_json(
+        self,
+        status: int,
+        payload: dict | None,
+        request_id: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        body = (
+            b""
+            if payload is None
+            else json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        )
+        self._send(
+            status, body, "application/json" if payload is not None else None, request_id, headers
+        )
+
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str | None,
+        request_id: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Request-Id", request_id)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _fail(self, error: ApiError, request_id: str, entry: dict) -> None:
+        entry["status"] = error.status
+        self._send_json(error.status, error.body(request_id), request_id, error.headers)
+
+    # --- the API ----------------------------------------------------------------------
+
+    def _api(self, sim: Simulator, path: str, query: str, entry: dict, request_id: str) -> None:
+        try:
+            body = self._read_body()
+        except ApiError as error:
+            self._fail(error, request_id, entry)
+            return
+        extra_delay_ms = 0
+        for rule in sim.faults.match(self.command, path):
+            entry["fault"] = rule.kind
+            if rule.kind == "latency":
+                extra_delay_ms += rule.delay_ms
+            elif rule.kind == "timeout":
+                time.sleep(rule.delay_ms / 1000)
+            elif rule.kind == "disconnect":
+                entry["status"] = 0
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
+            elif rule.kind == "malformed":
+                entry["status"] = 200
+                self._send(200, b'{"conversations": [{"id": "cnv_', "application/json", request_id)
+                return
+            else:
+                headers = (
+                    {"Retry-After": str(rule.retry_after)}
+                    if rule.kind == "rate_limit" or rule.status == 503
+                    else {}
+                )
+                code = {429: "rate_limited", 500: "internal_error", 503: "unavailable"}.get(
+                    rule.status, "unavailable"
+                )
+                self._fail(
+                    ApiError(rule.status, code, "Injected fault.", headers=headers),
+                    request_id,
+                    entry,
+                )
+                return
+        try:
+            status, payload, headers = self._operate(
+                sim, path, query, body, entry, request_id, extra_delay_ms
+            )
+        except ApiError as error:
+            self._fail(error, request_id, entry)
+            return
+        except Exception:  # a simulator bug must still answer in the contract's shape
+            logger.exception("simulator failure on %s %s", self.command, path)
+            self._fail(
+                ApiError(500, "internal_error", "The simulator failed; see its log."),
+                request_id,
+                entry,
+            )
+            return
+        entry["status"] = status
+        if isinstance(payload, bytes):
+            self._send(status, payload, headers.pop("Content-Type"), request_id, headers)
+        else:
+            self._send_json(status, payload, request_id, headers)
+
+    def _operate(
+        self,
+        sim: Simulator,
+        path: str,
+        query: str,
+        body: bytes,
+        entry: dict,
+        request_id: str,
+        extra_delay_ms: int,
+    ) -> tuple[int, object, dict[str, str]]:
+        if not path.startswith("/v1/"):
+            raise not_found("route")
+        route, params = _match(self.command, path[3:])
+        entry["route"] = route.label
+        principal = self._authenticate(sim)
+        if route.scope not in principal.scopes:
+            raise ApiError(403, "insufficient_scope", f"This token lacks the {route.scope} scope.")
+        if route.id_prefix and not ids.matches(route.id_prefix, params["id"]):
+            raise not_found(
+                {"msg": "message", "cnv": "conversation", "mda": "media"}[route.id_prefix]
+            )
+        backend = sim.backend
+        latency_s = (backend.config.latency_ms + extra_delay_ms) / 1000
+        if self.command == "GET":
+            time.sleep(latency_s)
+            return self._run(
+                backend, route, params, parse_qs(query, keep_blank_values=True), None, principal
+            )
+        parsed, fingerprint = self._parse_post(route, body)
+        key = idempotency_key(self.headers.get("Idempotency-Key"))
+
+        def run() -> tuple[int, object, dict[str, str]]:
+            time.sleep(latency_s)  # inside the idempotency window, as on a real network
+            return self._run(backend, route, params, {}, parsed, principal)
+
+        if key is None:
+            return run()
+        entry["idempotencyKey"] = key
+        return self._idempotent(
+            sim, principal, key, f"{route.label}|{path}|{fingerprint}", entry, request_id, run
+        )
+
+    def _authenticate(self, sim: Simulator) -> Principal:
+        scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
+        principal = sim.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+        if principal is None:
+            raise ApiError(
+                401,
+                "unauthenticated",
+                "Send a valid API token as 'Authorization: Bearer <token>'.",
+                headers={"WWW-Authenticate": 'Bearer realm="flownally"'},
+            )
+        return principal
+
+    def _parse_post(self, route: Route, body: bytes) -> tuple[object, str]:
+        """The body as the operation wants it, and a fingerprint for idempotency checks."""
+        if route.operation == "media_upload":
+            upload = _multipart_file(self.headers.get("Content-Type", ""), body)
+            digest = hashlib.sha256(upload[2] or b"").hexdigest() if upload else ""
+            return upload, f"{upload and upload[0]}|{upload and upload[1]}|{digest}"
+        if route.operation == "conversation_close" or not body.strip():
+            return {}, ""
+        try:
+            parsed = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from None
+        if not isinstance(parsed, dict):
+            raise ApiError(400, "invalid_json", "The request body must be a JSON object.")
+        return parsed, json.dumps(parsed, sort_keys=True, separators=(",", ":"))
+
+    def _run(
+        self,
+        backend: Backend,
+        route: Route,
+        params: dict,
+        query: dict,
+        body: object,
+        principal: Principal,
+    ) -> tuple[int, object, dict[str, str]]:
+        op = route.operation
+        status = _SUCCESS.get(op, 200)
+        if op == "media_download":
+            media = backend.media_download(params["tenantId"], params["id"])
+            disposition = "inline" if media.media_type == "image" else "attachment"
+            filename = media.filename.encode("ascii", "replace").decode().replace('"', "")
+            return (
+                200,
+                media.data,
+                {
+                    "Content-Type": media.mime_type,
+                    "Content-Disposition": f'{disposition}; filename="{filename}"',
+                },
+            )
+        if op == "media_upload":
+            filename, content_type, data = body or (None, None, None)
+            return status, backend.media_upload(filename, content_type, data), {}
+        handler = getattr(backend, op)
+        args: list[object] = [params["id"]] if "id" in params else []
+        if route.method == "GET":
+            args += [query] if op.endswith("_list") else []
+        elif op != "conversation_close":
+            args.append(body)
+        if op in ("message_send", "conversation_message_send", "message_react"):
+            args.append(principal.user_id)
+        payload = handler(*args)
+        return status, payload, {}
+
+    def _idempotent(
+        self,
+        sim: Simulator,
+        principal: Principal,
+        key: str,
+        fingerprint: str,
+        entry: dict,
+        request_id: str,
+        run: Callable[[], tuple[int, object, dict[str, str]]],
+    ) -> tuple[int, object, dict[str, str]]:
+        """Run once per (token, key); replay the stored answer to the same request."""
+        slot = (principal.label, key)
+        now = sim.backend.clock.now_ms()
+        with sim.lock:
+            stored = sim.idempotency.get(slot)
+            if stored is not None and now - stored["at"] > IDEMPOTENCY_TTL_MS:
+                stored = None
+            if stored is not None:
+                if stored["fingerprint"] != fingerprint:
+                    raise ApiError(
+                        409,
+                        "idempotency_key_reused",
+                        "This Idempotency-Key was used for a different request.",
+                    )
+                if stored["status"] is None:
+                    raise ApiError(
+                        409,
+                        "idempotency_in_progress",
+                        "A request with this Idempotency-Key is still being processed.",
+                        headers={"Retry-After": "1"},
+                    )
+                entry["replayed"] = True
+                return stored["status"], stored["payload"], {"Idempotent-Replayed": "true"}
+            sim.idempotency[slot] = {
+                "fingerprint": fingerprint,
+                "status": None,
+                "payload": None,
+                "at": now,
+            }
+        try:
+            status, payload, headers = run()
+        except ApiError as error:
+            with sim.lock:
+                if error.status in (409, 429) or error.status >= 500:
+                    del sim.idempotency[slot]  # not an answer about the request: retrying is fine
+                else:
+                    sim.idempotency[slot].update(
+                        status=error.status, payload=error.body(request_id)
+                    )
+            raise
+        except BaseException:
+            with sim.lock:
+                del sim.idempotency[slot]
+            raise
+        with sim.lock:
+            sim.idempotency[slot].update(status=status, payload=payload)
+        return status, payload, headers
+
+
+def _match(method: str, path: str) -> tuple[Route, dict[str, str]]:
+    path = unquote(path)
+    allowed = False
+    for route in ROUTES:
+        found = route.pattern.fullmatch(path)
+        if found:
+            if route.method == method:
+                return route, found.groupdict()
+            allowed = True
+    if allowed:
+        raise ApiError(405, "method_not_allowed", f"{method} is not supported here.")
+    raise not_found("route")
+
+
+def _multipart_file(content_type: str, body: bytes) -> tuple[str | None, str | None, bytes] | None:
+    """(filename, content type, bytes) of the multipart field `file`, None when absent."""
+    if (
+        not content_type.lower().startswith("multipart/form-data")
+        or "boundary=" not in content_type
+    ):
+        raise ApiError(
+            400,
+            "invalid_multipart",
+            "Send the file as multipart/form-data with a field named 'file'.",
+        )
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\nMIME-Version: 1.0\r\n\r\n" + body
+    )
+    if not message.is_multipart():
+        raise ApiError(400, "invalid_multipart", "The multipart body could not be read.")
+    for part in message.iter_parts():
+        if part.get_param("name", header="content-disposition") == "file":
+            declared = part.get("Content-Type")
+            return (
+                part.get_filename(),
+                declared and part.get_content_type(),
+                part.get_payload(decode=True) or b"",
+            )
+    return None
+
+
+def serve(simulator: Simulator, host: str, port: int) -> SimServer:
+    return SimServer((host, port), simulator)
+
+
+def start_in_thread(
+    simulator: Simulator, host: str = "127.0.0.1", port: int = 0
+) -> tuple[SimServer, str]:
+    """Start a simulator for tests; returns the server and its base URL (…/v1)."""
+    server = serve(simulator, host, port)
+    threading.Thread(target=server.serve_forever, name="flownally-sim", daemon=True).start()
+    return server, f"http://{host}:{server.server_address[1]}/v1"

@@ -1,0 +1,90 @@
+"""Shared fixtures: a real simulator on a loopback port, reached over HTTP like Flownally."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import requests
+
+from dashboard.simulator.server import SimServer, Simulator, start_in_thread
+
+TOKEN = "sim-token"
+READ_ONLY_TOKEN = "sim-readonly-token"
+CONVERSATIONS = 200
+
+
+@dataclass
+class SimHandle:
+    """A running simulator: its API base URL (…/v1), its root, and a pooled HTTP session."""
+
+    simulator: Simulator
+    server: SimServer
+    base_url: str
+    session: requests.Session
+
+    @property
+    def root(self) -> str:
+        return self.base_url.removesuffix("/v1")
+
+    def api(self, method: str, path: str, token: str | None = TOKEN, **kwargs) -> requests.Response:
+        headers = kwargs.pop("headers", {})
+        if token is not None:
+            headers.setdefault("Authorization", f"Bearer {token}")
+        return self.session.request(
+            method, self.base_url + path, headers=headers, timeout=10, **kwargs
+        )
+
+    def control(self, method: str, path: str, body: dict | None = None) -> dict:
+        response = self.session.request(method, f"{self.root}/_sim/{path}", json=body, timeout=10)
+        assert response.status_code < 300, response.text
+        return response.json()
+
+    def advance(self, seconds: float) -> None:
+        self.control("POST", "clock", {"advanceSeconds": seconds})
+
+    def request_log(self, route: str | None = None) -> list[dict]:
+        query = f"?route={requests.utils.quote(route)}" if route else ""
+        return self.control("GET", f"requests{query}")["requests"]
+
+    def reset(self, **settings: object) -> None:
+        body = {
+            "seed": 7,
+            "conversations": CONVERSATIONS,
+            "frozen": True,
+            "trafficPerMinute": 0,
+            "latencyMs": 0,
+        }
+        self.control("POST", "reset", body | settings)
+
+
+@pytest.fixture(scope="session")
+def _simulator_server() -> Iterator[tuple[Simulator, SimServer, str]]:
+    simulator = Simulator(conversations=CONVERSATIONS, frozen=True, traffic_per_minute=0)
+    server, base_url = start_in_thread(simulator)
+    yield simulator, server, base_url
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def sim(_simulator_server: tuple[Simulator, SimServer, str]) -> Iterator[SimHandle]:
+    """A freshly seeded tenant (seed 7, frozen clock, no background traffic) per test."""
+    simulator, server, base_url = _simulator_server
+    with requests.Session() as session:
+        handle = SimHandle(simulator, server, base_url, session)
+        handle.reset()
+        yield handle
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    """Tests create users; the production hasher's deliberate slowness buys nothing here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    from django.conf import settings
+
+    return f"backends: database {settings.DATABASES['default']['ENGINE']}, cache {settings.CACHES['default']['BACKEND']}"

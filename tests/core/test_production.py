@@ -1,0 +1,139 @@
+"""Production start-up, in real processes: settings checks, collectstatic, gunicorn."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "test-only-production-secret-key-0123456789abcdef",
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "FLOWNALLY_API_URL": "http://127.0.0.1:9/v1",
+    "FLOWNALLY_API_TOKEN": "test-token",
+    "SECURE_COOKIES": "false",
+}
+
+
+def _env(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION}
+    env.update(overrides)
+    return env
+
+
+def _django(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_it_refuses_to_start_naming_every_missing_production_setting():
+    finished = _django(["check"], _env(DEBUG="false"))
+    assert finished.returncode != 0
+    for name in ("SECRET_KEY", "ALLOWED_HOSTS", "FLOWNALLY_API_URL", "FLOWNALLY_API_TOKEN"):
+        assert name in finished.stderr
+    assert "Traceback" in finished.stderr or "ImproperlyConfigured" in finished.stderr
+
+
+def test_it_names_only_what_is_missing():
+    finished = _django(["check"], _env(**{**PRODUCTION, "FLOWNALLY_API_TOKEN": ""}))
+    assert finished.returncode != 0
+    assert "FLOWNALLY_API_TOKEN" in finished.stderr
+    assert "SECRET_KEY," not in finished.stderr
+
+
+def test_it_refuses_an_api_url_that_is_not_http():
+    finished = _django(
+        ["check"], _env(**{**PRODUCTION, "FLOWNALLY_API_URL": "ftp://example.com/v1"})
+    )
+    assert finished.returncode != 0
+    assert "FLOWNALLY_API_URL must be an http(s) URL" in finished.stderr
+
+
+def test_the_production_settings_pass_djangos_deployment_checks_that_apply():
+    finished = _django(["check", "--deploy", "--fail-level", "ERROR"], _env(**PRODUCTION))
+    assert finished.returncode == 0, finished.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def gunicorn():
+    env = _env(**PRODUCTION)
+    collected = _django(["collectstatic", "--noinput"], env)
+    assert collected.returncode == 0, collected.stderr
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "dashboard.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--threads",
+            "2",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            requests.get(f"{base}/healthz", timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_gunicorn_serves_the_health_check(gunicorn):
+    response = requests.get(f"{gunicorn}/healthz", timeout=5)
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_gunicorn_serves_hashed_static_files_with_long_caching(gunicorn):
+    login = requests.get(f"{gunicorn}/accounts/login/", timeout=5)
+    assert login.status_code == 200
+    htmx = next(part.split('"')[0] for part in login.text.split('src="')[1:] if "htmx" in part)
+    assert not htmx.startswith("http"), "htmx must come from our own static files, not a CDN"
+    script = requests.get(f"{gunicorn}{htmx}", timeout=5)
+    assert script.status_code == 200
+    assert "htmx" in script.text[:2000]
+    assert "max-age=315360000" in script.headers["Cache-Control"]
+
+
+def test_every_page_sends_a_content_security_policy(gunicorn):
+    response = requests.get(f"{gunicorn}/accounts/login/", timeout=5)
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_pages_need_sign_in(gunicorn):
+    response = requests.get(f"{gunicorn}/", timeout=5, allow_redirects=False)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/accounts/login/")

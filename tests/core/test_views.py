@@ -1,0 +1,128 @@
+"""The health check and the connection page, against a real simulator."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.db.utils import OperationalError
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def signed_in(client):
+    user = get_user_model().objects.create_user("sam", password="a-long-test-password")
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def flownally(sim, settings):
+    settings.FLOWNALLY_API_URL = sim.base_url
+    settings.FLOWNALLY_API_TOKEN = "sim-token"
+    return sim
+
+
+class TestHealthz:
+    def test_it_says_ok_when_the_database_answers(self, client):
+        response = client.get("/healthz")
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok"}
+
+    def test_it_is_unhealthy_when_the_database_fails(self, client, monkeypatch):
+        def broken(*args, **kwargs):
+            raise OperationalError("database is down")
+
+        monkeypatch.setattr("django.db.backends.utils.CursorWrapper.execute", broken)
+        response = client.get("/healthz")
+        assert response.status_code == 503
+        assert response.json()["database"] == "unreachable"
+
+    def test_it_does_not_depend_on_flownally(self, client, settings):
+        settings.FLOWNALLY_API_URL = "http://127.0.0.1:9/v1"
+        assert client.get("/healthz").status_code == 200
+
+
+class TestConnectionPage:
+    def test_it_needs_sign_in(self, client):
+        response = client.get("/")
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+
+    def test_it_shows_the_simulator_tenant(self, signed_in, flownally):
+        response = signed_in.get("/")
+        assert response.status_code == 200
+        text = response.content.decode()
+        assert "Connected" in text
+        assert "Support WhatsApp" in text
+        # The request really reached the simulator with the configured token.
+        routes = [entry["route"] for entry in flownally.request_log()]
+        assert routes == ["GET /inboxes", "GET /users", "GET /conversations"]
+
+    def test_it_never_puts_the_token_in_the_page(self, signed_in, flownally, settings):
+        settings.FLOWNALLY_API_TOKEN = "sim-token"
+        assert b"sim-token" not in signed_in.get("/").content
+
+    def test_it_explains_a_refused_token(self, signed_in, flownally, settings):
+        settings.FLOWNALLY_API_TOKEN = "wrong-token"
+        response = signed_in.get("/")
+        assert response.status_code == 502
+        text = response.content.decode()
+        assert "answered 401" in text and "unauthenticated" in text
+        assert "FLOWNALLY_API_TOKEN" in text
+        assert "wrong-token" not in text
+
+    def test_it_explains_an_unreachable_flownally(self, signed_in, settings):
+        settings.FLOWNALLY_API_URL = "http://127.0.0.1:9/v1"
+        response = signed_in.get("/")
+        assert response.status_code == 502
+        assert "cannot be reached" in response.content.decode()
+        assert b"Traceback" not in response.content
+
+    def test_it_explains_an_answer_that_is_not_flownally(self, signed_in, flownally):
+        flownally.control("POST", "faults", {"kind": "malformed", "path": "^/v1/inboxes$"})
+        response = signed_in.get("/")
+        assert response.status_code == 502
+        assert "did not answer like Flownally" in response.content.decode()
+
+    def test_it_escapes_customer_text(self, signed_in, flownally):
+        flownally.control(
+            "POST",
+            "inbound",
+            {
+                "channel": "webchat",
+                "externalId": "visitor-x",
+                "name": "<b>Eve</b>",
+                "text": "<script>alert(1)</script>",
+            },
+        )
+        text = signed_in.get("/").content.decode()
+        assert "<script>alert(1)</script>" not in text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+        assert "&lt;b&gt;Eve&lt;/b&gt;" in text
+
+
+class TestDemoAccounts:
+    def test_it_creates_one_account_per_role_with_the_demo_password(self, settings):
+        settings.DEBUG = True
+        call_command("create_demo_accounts")
+        users = get_user_model().objects
+        assert sorted(users.values_list("username", flat=True)) == ["lead", "supervisor", "viewer"]
+        assert all(user.check_password("demo") for user in users.all())
+
+    def test_it_refuses_outside_debug(self, settings):
+        settings.DEBUG = False
+        with pytest.raises(CommandError, match="DEBUG"):
+            call_command("create_demo_accounts")
+        assert not get_user_model().objects.exists()
+
+
+def test_sign_in_works_with_a_real_password(client):
+    get_user_model().objects.create_user("lee", password="a-long-test-password")
+    response = client.post(
+        "/accounts/login/", {"username": "lee", "password": "a-long-test-password"}
+    )
+    assert response.status_code == 302
+    wrong = client.post("/accounts/login/", {"username": "lee", "password": "nope"})
+    assert "do not match" in wrong.content.decode()
