@@ -12,7 +12,7 @@ import mimetypes
 import os
 import random
 import threading
-from bisect import bisect_left
+from bisect import bisect_left, insort
 from dataclasses import dataclass, fields
 from itertools import islice
 
@@ -131,8 +131,21 @@ class Backend:
                 self._messages[msg.id] = msg
         self.index = ConversationIndex(tenant.conversations)
         self._next_event_ms: int | None = None
+        self._last_minted = (0, 0)
 
     # --- helpers ----------------------------------------------------------------------
+
+    def _new_id(self, prefix: str, at: int) -> str:
+        """IDs minted at run time come from the seeded generator (same seed, same events, same
+        IDs) and grow monotonically, as ULIDs do, even within one millisecond."""
+        if at <= self._last_minted[0]:
+            at, random72 = self._last_minted[0], self._last_minted[1] + 1
+        else:
+            random72 = self._rng.getrandbits(
+                71
+            )  # 71 bits: room to count up, never the seeded marker
+        self._last_minted = (at, random72)
+        return ids.ulid(prefix, at, random72)
 
     def _file_address(self, conv: Conversation) -> None:
         self._by_contact.setdefault(conv.contact_id, []).append(conv)
@@ -225,7 +238,7 @@ class Backend:
         self.add_customer_message(conv, at, _text(self._rng.choice(_REPLY_LINES)))
 
     def _new_contact(self, channel: str, external: str, name: str | None, at: int) -> Contact:
-        contact = Contact(ids.new_id("con", at), name, {channel: external})
+        contact = Contact(self._new_id("con", at), name, {channel: external})
         self.contacts[contact.id] = contact
         return contact
 
@@ -233,7 +246,7 @@ class Backend:
         self, inbox: Inbox, contact: Contact, external: str, at: int
     ) -> Conversation:
         conv = Conversation(
-            id=ids.new_id("cnv", at),
+            id=self._new_id("cnv", at),
             seed_index=-1,
             inbox_id=inbox.id,
             channel=inbox.channel,
@@ -260,19 +273,19 @@ class Backend:
     def _append(self, conv: Conversation, msg: Message) -> None:
         messages = self.messages_of(conv)
         if messages and msg.created_ms < messages[-1].created_ms:
-            msg.created_ms = messages[
-                -1
-            ].created_ms  # one conversation's history never goes back in time
-        messages.append(msg)
+            msg.created_ms = messages[-1].created_ms  # a history never goes back in time
+        # Cursors bisect on (createdAt, id): keep that order even within one millisecond.
+        insort(messages, msg, key=lambda m: m.key)
         self._messages[msg.id] = msg
-        media = self.media.get(msg.content.get("media", {}).get("mediaId", ""))
-        conv.last_ms = msg.created_ms
-        conv.last_preview = seed.preview(msg.content, media.filename if media else None)
-        conv.last_sender = msg.sender_type
+        last = messages[-1]
+        media = self.media.get(last.content.get("media", {}).get("mediaId", ""))
+        conv.last_ms = last.created_ms
+        conv.last_preview = seed.preview(last.content, media.filename if media else None)
+        conv.last_sender = last.sender_type
 
     def add_customer_message(self, conv: Conversation, at: int, content: dict) -> Message:
         msg = Message(
-            ids.new_id("msg", at), conv.id, at, "customer", conv.contact_id, content, None
+            self._new_id("msg", at), conv.id, at, "customer", conv.contact_id, content, None
         )
         self._append(conv, msg)
         conv.last_customer_ms = msg.created_ms
@@ -281,14 +294,14 @@ class Backend:
             conv.status = "open" if conv.assignee_id else "pending"
         if conv.waiting_ms is None:
             conv.waiting_ms = msg.created_ms
-        self.index.update(conv)
+        self.index.update(conv, self.clock.now_ms())
         return msg
 
     def _add_outbound(
         self, conv: Conversation, at: int, content: dict, sender_id: str | None
     ) -> Message:
         msg = Message(
-            ids.new_id("msg", at),
+            self._new_id("msg", at),
             conv.id,
             at,
             "user",
@@ -301,7 +314,7 @@ class Backend:
         conv.interacted = True
         if conv.status != "open":
             conv.status = "open"
-        self.index.update(conv)
+        self.index.update(conv, self.clock.now_ms())
         return msg
 
     def _plan_delivery(self, at: int, content: dict) -> Delivery:
@@ -331,10 +344,11 @@ class Backend:
 
     def conversation_list(self, query: dict[str, list[str]]) -> dict:
         size = validation.page_size(_first(query, "pageSize"))
-        sort = _first(query, "sort") or DEFAULT_SORT
+        sort = _first(query, "sort")
+        sort = DEFAULT_SORT if sort is None else sort
         if sort not in SORTS:
             raise invalid(detail("sort", "invalid", f"sort must be one of: {', '.join(SORTS)}."))
-        requested = [value for raw in query.get("status", []) for value in raw.split(",") if value]
+        requested = [value for raw in query.get("status", []) for value in raw.split(",")]
         unknown = sorted(set(requested) - set(STATUSES))
         if unknown:
             raise invalid(
@@ -350,10 +364,14 @@ class Backend:
         token = _first(query, "pageToken")
         with self.lock:
             self.catch_up()
-            after = self._tokens.read(fingerprint, token) if token else None
+            if token:
+                began, *after_key = self._tokens.read(fingerprint, token)
+                after: tuple | None = tuple(after_key)
+            else:
+                began, after = self.clock.now_ms(), None
             keys = (
                 k
-                for k in self.index.walk(sort, statuses, after)
+                for k in self.index.walk(sort, statuses, after, began)
                 if interacted is None or self.conversations[k[-1]].interacted == interacted
             )
             page = list(islice(keys, size + 1))
@@ -361,7 +379,9 @@ class Backend:
             more = len(page) > size
             return {
                 "conversations": items,
-                "nextPageToken": self._tokens.issue(fingerprint, page[size - 1]) if more else None,
+                "nextPageToken": self._tokens.issue(fingerprint, (began, *page[size - 1]))
+                if more
+                else None,
             }
 
     def conversation_get(self, conversation_id: str) -> dict:
@@ -406,7 +426,7 @@ class Backend:
             conv.assignee_id = user.id
             if conv.status == "pending":
                 conv.status = "open"
-            self.index.update(conv)
+            self.index.update(conv, self.clock.now_ms())
 
     def conversation_read(self, conversation_id: str, body: dict) -> dict:
         message_id = validation.required_id(body, "msg", "lastMessageId")
@@ -436,7 +456,7 @@ class Backend:
             self.messages_of(conv)
             conv.status = "closed"
             conv.waiting_ms = None
-            self.index.update(conv)
+            self.index.update(conv, self.clock.now_ms())
 
     # --- messages -----------------------------------------------------------------------
 
@@ -642,7 +662,7 @@ class Backend:
                     return {"reaction": render.reaction(mine, removed=True)}
                 return {
                     "reaction": render.reaction(
-                        Reaction(ids.new_id("rxn", now), msg.id, "user", sender_id, emoji, now),
+                        Reaction(self._new_id("rxn", now), msg.id, "user", sender_id, emoji, now),
                         removed=True,
                     )
                 }
@@ -650,7 +670,7 @@ class Backend:
                 return {"reaction": render.reaction(mine)}
             if mine is not None:
                 msg.reactions.remove(mine)
-            reaction = Reaction(ids.new_id("rxn", now), msg.id, "user", sender_id, emoji, now)
+            reaction = Reaction(self._new_id("rxn", now), msg.id, "user", sender_id, emoji, now)
             msg.reactions.append(reaction)
             msg.reactions_changed_ms = now
             return {"reaction": render.reaction(reaction)}
@@ -700,7 +720,7 @@ class Backend:
             raise ApiError(415, "unsupported_media_type", f"The file's content is not {mime}.")
         with self.lock:
             now = self.clock.now_ms()
-            media = Media(ids.new_id("mda", now), ACCEPTED_MEDIA[mime], mime, name, data, now)
+            media = Media(self._new_id("mda", now), ACCEPTED_MEDIA[mime], mime, name, data, now)
             self.media[media.id] = media
             return render.media_upload(media)
 

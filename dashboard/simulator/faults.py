@@ -18,7 +18,22 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-from dashboard.simulator.errors import detail, invalid
+from dashboard.simulator.errors import ApiError, detail, invalid
+
+# The contract's error code for each status an `error` fault may answer with.
+_CODES = {
+    400: "invalid_json",
+    401: "unauthenticated",
+    403: "insufficient_scope",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "idempotency_in_progress",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "rate_limited",
+    500: "internal_error",
+}
 
 KINDS = ("error", "rate_limit", "timeout", "latency", "malformed", "disconnect")
 
@@ -34,6 +49,19 @@ class FaultRule:
     delay_ms: int
     times: int | None
     probability: float
+
+    def error(self) -> ApiError:
+        """The answer of an `error` or `rate_limit` rule, shaped as the contract says."""
+        headers = {}
+        if self.status in (409, 429, 503):
+            headers["Retry-After"] = str(self.retry_after)
+        if self.status == 401:
+            headers["WWW-Authenticate"] = 'Bearer realm="flownally"'
+        if self.status == 405:
+            headers["Allow"] = "GET, POST"
+        details = [detail("fault", "invalid", "Injected fault.")] if self.status == 422 else []
+        code = _CODES.get(self.status, "internal_error" if self.status < 502 else "unavailable")
+        return ApiError(self.status, code, f"Injected fault ({self.kind}).", details, headers)
 
     def as_json(self) -> dict:
         return {
@@ -93,7 +121,9 @@ class Faults:
             return [rule.as_json() for rule in self._rules]
 
     def match(self, method: str, path: str) -> list[FaultRule]:
-        """The rules that fire for this request (a rule's `times` is used up as it fires)."""
+        """The rules that fire for this request, oldest first: any latency and timeout rules,
+        then at most one rule that answers instead of the API. A rule's `times` is used up
+        only when it fires."""
         fired = []
         with self._lock:
             for rule in list(self._rules):
@@ -106,6 +136,8 @@ class Faults:
                     rule.times -= 1
                     if rule.times <= 0:
                         self._rules.remove(rule)
+                if rule.kind not in ("latency", "timeout"):
+                    break
         return fired
 
 

@@ -4,6 +4,11 @@ One sorted list per (sort, status) holds key tuples that end in the conversation
 page is a bisect plus a merge of the requested statuses: O(page size), whatever the tenant
 size. A page token is the last key served, signed, and tied to the query's filters, so a
 token from another query (or a tampered one) is refused instead of silently misread.
+
+A walk never serves a conversation twice: the index remembers when each conversation's
+key last moved in each sort, and a walk passes over conversations that moved after it
+began (they are on the next walk's pages instead; a newest-first walk would never reach
+them anyway, an oldest-first one would serve them again at the end).
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ class ConversationIndex:
         for conv in conversations:
             self._keys[conv.id] = {sort: key(conv) for sort, key in SORTS.items()}
         self._status = {conv.id: conv.status for conv in conversations}
+        self._moved: dict[tuple[str, str], int] = {}  # (sort, id) -> when its key last moved
 
     def add(self, conv: Conversation) -> None:
         self._keys[conv.id] = {sort: key(conv) for sort, key in SORTS.items()}
@@ -51,13 +57,17 @@ class ConversationIndex:
         for sort, key in self._keys[conv.id].items():
             insort(self._lists[sort, conv.status], key)
 
-    def update(self, conv: Conversation) -> None:
+    def update(self, conv: Conversation, now_ms: int) -> None:
         """Re-file a conversation after anything its keys or status depend on changed."""
         old_status = self._status[conv.id]
-        for sort, key in self._keys[conv.id].items():
+        old_keys = self._keys[conv.id]
+        for sort, key in old_keys.items():
             items = self._lists[sort, old_status]
             del items[bisect_left(items, key)]
         self.add(conv)
+        for sort, key in self._keys[conv.id].items():
+            if key != old_keys[sort]:
+                self._moved[sort, conv.id] = now_ms
 
     def count(self, status: str) -> int:
         return len(self._lists[DEFAULT_SORT, status])
@@ -66,13 +76,18 @@ class ConversationIndex:
         """The ID of the conversation at `position` in a status (for picking one at random)."""
         return self._lists[DEFAULT_SORT, status][position][-1]
 
-    def walk(self, sort: str, statuses: tuple[str, ...], after: tuple | None) -> Iterator[tuple]:
-        """Keys in order, starting just after `after`."""
+    def walk(
+        self, sort: str, statuses: tuple[str, ...], after: tuple | None, began_ms: int
+    ) -> Iterator[tuple]:
+        """Keys in order, starting just after `after`, of a walk that began at `began_ms`."""
+        moved = self._moved
 
         def from_position(items: list[tuple]) -> Iterator[tuple]:
             start = 0 if after is None else bisect_right(items, after)
             for position in range(start, len(items)):
-                yield items[position]
+                key = items[position]
+                if moved.get((sort, key[-1]), began_ms) <= began_ms:
+                    yield key
 
         return heapq.merge(*(from_position(self._lists[sort, status]) for status in statuses))
 
@@ -106,7 +121,9 @@ class PageTokens:
             payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
         except (ValueError, TypeError):
             raise refused from None
-        if not hmac.compare_digest(mac, self._mac(payload)):
+        if not hmac.compare_digest(
+            mac.encode(), self._mac(payload).encode()
+        ):  # str form refuses non-ASCII
             raise refused
         token_query, key = json.loads(payload)
         if token_query != query:

@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from dashboard.simulator import control, ids
 from dashboard.simulator.backend import MAX_UPLOAD_BYTES, Backend, SimConfig
 from dashboard.simulator.clock import Clock
-from dashboard.simulator.errors import ApiError, not_found
+from dashboard.simulator.errors import ApiError, detail, invalid, not_found
 from dashboard.simulator.faults import Faults, RequestLog
 from dashboard.simulator.seed import REFERENCE_USER_ID
 from dashboard.simulator.validation import idempotency_key
@@ -60,46 +61,40 @@ class Route:
     operation: str
     scope: str
     label: str
-    id_prefix: str | None = None
+    id_prefix: str | None = None  # the path ID's type, checked before anything runs
+    query: frozenset[str] = frozenset()  # query parameters the operation defines
 
 
-def _route(
-    method: str, template: str, operation: str, scope: str, id_prefix: str | None = None
-) -> Route:
+_PAGING = ("pageSize", "pageToken")
+_LIST = (*_PAGING, "interacted", "status", "sort")
+
+
+def _route(method: str, template: str, operation: str, scope: str, **extra: object) -> Route:
     regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
-    return Route(method, re.compile(regex), operation, scope, f"{method} {template}", id_prefix)
+    query = frozenset(extra.pop("query", ()))  # type: ignore[arg-type]
+    return Route(
+        method, re.compile(regex), operation, scope, f"{method} {template}", query=query, **extra
+    )  # type: ignore[arg-type]
 
 
+# fmt: off
 ROUTES = (
     _route("POST", "/messages", "message_send", "message:create"),
-    _route("GET", "/messages/{id}", "message_get", "conversation:read", "msg"),
-    _route("POST", "/messages/{id}/reactions", "message_react", "message:create", "msg"),
+    _route("GET", "/messages/{id}", "message_get", "conversation:read", id_prefix="msg"),
+    _route("POST", "/messages/{id}/reactions", "message_react", "message:create", id_prefix="msg"),
     _route("POST", "/media/uploads", "media_upload", "message:create"),
-    _route("GET", "/media/{tenantId}/uploads/{id}", "media_download", "conversation:read", "mda"),
-    _route("GET", "/conversations", "conversation_list", "conversation:list"),
-    _route("GET", "/conversations/{id}", "conversation_get", "conversation:read", "cnv"),
-    _route(
-        "GET",
-        "/conversations/{id}/messages",
-        "conversation_messages_list",
-        "conversation:read",
-        "cnv",
-    ),
-    _route(
-        "POST", "/conversations/{id}/messages", "conversation_message_send", "message:create", "cnv"
-    ),
-    _route(
-        "POST",
-        "/conversations/{id}/reassign",
-        "conversation_reassign",
-        "conversation:assign",
-        "cnv",
-    ),
-    _route("POST", "/conversations/{id}/read", "conversation_read", "conversation:read", "cnv"),
-    _route("POST", "/conversations/{id}/close", "conversation_close", "conversation:close", "cnv"),
-    _route("GET", "/inboxes", "inbox_list", "inbox:read"),
-    _route("GET", "/users", "user_list", "user:read"),
+    _route("GET", "/media/{tenantId}/uploads/{id}", "media_download", "conversation:read", id_prefix="mda"),
+    _route("GET", "/conversations", "conversation_list", "conversation:list", query=_LIST),
+    _route("GET", "/conversations/{id}", "conversation_get", "conversation:read", id_prefix="cnv"),
+    _route("GET", "/conversations/{id}/messages", "conversation_messages_list", "conversation:read", id_prefix="cnv", query=_PAGING),
+    _route("POST", "/conversations/{id}/messages", "conversation_message_send", "message:create", id_prefix="cnv"),
+    _route("POST", "/conversations/{id}/reassign", "conversation_reassign", "conversation:assign", id_prefix="cnv"),
+    _route("POST", "/conversations/{id}/read", "conversation_read", "conversation:read", id_prefix="cnv"),
+    _route("POST", "/conversations/{id}/close", "conversation_close", "conversation:close", id_prefix="cnv"),
+    _route("GET", "/inboxes", "inbox_list", "inbox:read", query=_PAGING),
+    _route("GET", "/users", "user_list", "user:read", query=_PAGING),
 )
+# fmt: on
 _SUCCESS = {
     "message_send": 202,
     "conversation_message_send": 202,
@@ -170,23 +165,21 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "FlownallySimulator/1.0"
 
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in separate writes; without this each response waits for
+        # the client's delayed ACK (~40 ms on Linux).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: GET /_sim/requests is the request log."""
 
-    def do_GET(self) -> None:
-        self._dispatch()
-
-    def do_POST(self) -> None:
-        self._dispatch()
-
-    def do_DELETE(self) -> None:
-        self._dispatch()
-
-    def do_PUT(self) -> None:
-        self._dispatch()
-
-    def do_PATCH(self) -> None:
-        self._dispatch()
+    def __getattr__(self, name: str):
+        # Every method reaches the router, so undeclared ones (PUT, TRACE, …) get the
+        # contract's 405 instead of the stdlib's HTML 501.
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)
 
     # --- plumbing ---------------------------------------------------------------------
 
@@ -269,7 +262,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def _fail(self, error: ApiError, request_id: str, entry: dict) -> None:
         entry["status"] = error.status
@@ -300,19 +294,7 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(200, b'{"conversations": [{"id": "cnv_', "application/json", request_id)
                 return
             else:
-                headers = (
-                    {"Retry-After": str(rule.retry_after)}
-                    if rule.kind == "rate_limit" or rule.status == 503
-                    else {}
-                )
-                code = {429: "rate_limited", 500: "internal_error", 503: "unavailable"}.get(
-                    rule.status, "unavailable"
-                )
-                self._fail(
-                    ApiError(rule.status, code, "Injected fault.", headers=headers),
-                    request_id,
-                    entry,
-                )
+                self._fail(rule.error(), request_id, entry)
                 return
         try:
             status, payload, headers = self._operate(
@@ -358,11 +340,18 @@ class Handler(BaseHTTPRequestHandler):
             )
         backend = sim.backend
         latency_s = (backend.config.latency_ms + extra_delay_ms) / 1000
+        parsed_query = parse_qs(query, keep_blank_values=True)
+        unexpected = sorted(set(parsed_query) - route.query)
+        if unexpected:
+            raise invalid(
+                *(
+                    detail(name, "unexpected", f"Unknown query parameter {name!r}.")
+                    for name in unexpected
+                )
+            )
         if self.command == "GET":
             time.sleep(latency_s)
-            return self._run(
-                backend, route, params, parse_qs(query, keep_blank_values=True), None, principal
-            )
+            return self._run(backend, route, params, parsed_query, None, principal)
         parsed, fingerprint = self._parse_post(route, body)
         key = idempotency_key(self.headers.get("Idempotency-Key"))
 
@@ -503,7 +492,7 @@ class Handler(BaseHTTPRequestHandler):
 
 def _match(method: str, path: str) -> tuple[Route, dict[str, str]]:
     path = unquote(path)
-    allowed = False
+    allowed = False  # the path exists, with other methods
     for route in ROUTES:
         found = route.pattern.fullmatch(path)
         if found:
@@ -511,7 +500,13 @@ def _match(method: str, path: str) -> tuple[Route, dict[str, str]]:
                 return route, found.groupdict()
             allowed = True
     if allowed:
-        raise ApiError(405, "method_not_allowed", f"{method} is not supported here.")
+        methods = ", ".join(sorted(r.method for r in ROUTES if r.pattern.fullmatch(path)))
+        raise ApiError(
+            405,
+            "method_not_allowed",
+            f"{method} is not supported here.",
+            headers={"Allow": methods},
+        )
     raise not_found("route")
 
 
@@ -531,15 +526,20 @@ def _multipart_file(content_type: str, body: bytes) -> tuple[str | None, str | N
     )
     if not message.is_multipart():
         raise ApiError(400, "invalid_multipart", "The multipart body could not be read.")
+    upload = None
     for part in message.iter_parts():
-        if part.get_param("name", header="content-disposition") == "file":
-            declared = part.get("Content-Type")
-            return (
-                part.get_filename(),
-                declared and part.get_content_type(),
-                part.get_payload(decode=True) or b"",
+        name = part.get_param("name", header="content-disposition")
+        if name != "file" or upload is not None:
+            raise invalid(
+                detail(str(name), "unexpected", "Send exactly one form field, named 'file'.")
             )
-    return None
+        declared = part.get("Content-Type")
+        upload = (
+            part.get_filename(),
+            declared and part.get_content_type(),
+            part.get_payload(decode=True) or b"",
+        )
+    return upload
 
 
 def serve(simulator: Simulator, host: str, port: int) -> SimServer:

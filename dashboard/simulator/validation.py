@@ -72,7 +72,7 @@ def content(value: object, problems: Problems, field: str = "content") -> dict |
     if obj is None:
         return None
     kind = obj.get("type")
-    if kind not in CONTENT_TYPES:
+    if not isinstance(kind, str) or kind not in CONTENT_TYPES:
         problems.add(
             f"{field}.type",
             "required" if kind is None else "invalid",
@@ -153,7 +153,7 @@ def recipient(value: object, problems: Problems) -> dict | None:
         "contact": {"contactId"},
         "channel": {"channel", "externalId"},
     }
-    if kind not in fields:
+    if not isinstance(kind, str) or kind not in fields:
         problems.add(
             "recipient.type",
             "required" if kind is None else "invalid",
@@ -230,7 +230,7 @@ def _is_emoji(value: str) -> bool:
 
 
 def page_size(raw: str | None) -> int:
-    if raw is None or raw == "":
+    if raw is None:
         return 25
     if not re.fullmatch(r"-?\d{1,6}", raw) or not 1 <= int(raw) <= 100:
         raise invalid(
@@ -240,7 +240,7 @@ def page_size(raw: str | None) -> int:
 
 
 def boolean(raw: str | None, field: str) -> bool | None:
-    if raw is None or raw == "":
+    if raw is None:
         return None
     if raw.lower() in ("true", "1"):
         return True
