@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection as db_connection
 from django.db.utils import DatabaseError
@@ -33,3 +35,8 @@ def connection(request: HttpRequest) -> HttpResponse:
     return render(
         request, "core/connection.html", {"report": report}, status=200 if report.ok else 502
     )
+
+
+def login(request: HttpRequest) -> HttpResponse:
+    """Django's sign-in view; in demo mode (DEBUG) the page also names the demo accounts."""
+    return auth_views.LoginView.as_view(extra_context={"demo": settings.DEBUG})(request)

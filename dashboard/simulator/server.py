@@ -526,20 +526,29 @@ def _multipart_file(content_type: str, body: bytes) -> tuple[str | None, str | N
     )
     if not message.is_multipart():
         raise ApiError(400, "invalid_multipart", "The multipart body could not be read.")
-    upload = None
+    uploads, problems = [], []
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        if name != "file" or upload is not None:
-            raise invalid(
+        if name == "file" and not uploads:
+            declared = part.get("Content-Type")
+            uploads.append(
+                (
+                    part.get_filename(),
+                    declared and part.get_content_type(),
+                    part.get_payload(decode=True) or b"",
+                )
+            )
+        else:
+            problems.append(
                 detail(str(name), "unexpected", "Send exactly one form field, named 'file'.")
             )
-        declared = part.get("Content-Type")
-        upload = (
-            part.get_filename(),
-            declared and part.get_content_type(),
-            part.get_payload(decode=True) or b"",
+    if not uploads:
+        problems.insert(
+            0, detail("file", "required", "Send the file as the multipart field 'file'.")
         )
-    return upload
+    if problems:
+        raise invalid(*problems)
+    return uploads[0]
 
 
 def serve(simulator: Simulator, host: str, port: int) -> SimServer:

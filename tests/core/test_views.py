@@ -126,3 +126,10 @@ def test_sign_in_works_with_a_real_password(client):
     assert response.status_code == 302
     wrong = client.post("/accounts/login/", {"username": "lee", "password": "nope"})
     assert "do not match" in wrong.content.decode()
+
+
+def test_the_sign_in_page_names_the_demo_accounts_only_in_demo_mode(client, settings):
+    settings.DEBUG = True
+    assert "Demo accounts" in client.get("/accounts/login/").content.decode()
+    settings.DEBUG = False
+    assert "Demo accounts" not in client.get("/accounts/login/").content.decode()

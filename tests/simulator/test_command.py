@@ -1,0 +1,158 @@
+"""The simulator's commands, run as real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+ENV = {**os.environ, "DEBUG": "true"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_flownally_sim_serves_the_api_with_the_options_it_was_given():
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "flownally_sim",
+            "--port",
+            str(port),
+            "--token",
+            "t0k3n",
+            "--seed",
+            "11",
+            "--conversations",
+            "40",
+            "--latency-ms",
+            "30",
+            "--frozen-clock",
+            "--start-time",
+            "2026-04-30T10:36:00Z",
+        ],
+        cwd=ROOT,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        banner = process.stdout.readline()
+        assert f"http://127.0.0.1:{port}/v1" in banner and "42 conversations" in banner
+        api = f"http://127.0.0.1:{port}/v1"
+        assert requests.get(f"{api}/inboxes", timeout=5).status_code == 401
+        listed = requests.get(
+            f"{api}/conversations", headers={"Authorization": "Bearer t0k3n"}, timeout=5
+        )
+        assert listed.status_code == 200
+        clock = requests.get(f"http://127.0.0.1:{port}/_sim/clock", timeout=5).json()
+        assert clock == {"now": "2026-04-30T10:36:00Z", "frozen": True}
+        log = requests.get(f"http://127.0.0.1:{port}/_sim/requests", timeout=5).json()["requests"]
+        assert log[-1]["durationMs"] >= 30  # the added latency is applied
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_the_simulator_benchmark_runs_and_reports_numbers(tmp_path):
+    out = tmp_path / "bench.json"
+    finished = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "flownally_sim_bench",
+            "--conversations",
+            "2000",
+            "--requests",
+            "5",
+            "--json",
+            str(out),
+        ],
+        cwd=ROOT,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert "ready in" in finished.stdout
+    results = json.loads(out.read_text())
+    assert results["conversations"] == 2000
+    assert len(results["scenarios"]) == 5
+    assert all(row["p50_ms"] > 0 for row in results["scenarios"].values())
+
+
+def test_make_demo_serves_the_dashboard_on_the_simulator(tmp_path):
+    """`manage.py demo` (what `make demo` runs): both servers up, sign-in works, Ctrl-C stops both."""
+    dashboard_port, sim_port = _free_port(), _free_port()
+    env = {
+        **ENV,
+        "FLOWNALLY_API_URL": f"http://127.0.0.1:{sim_port}/v1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "demo",
+            "--port",
+            str(dashboard_port),
+            "--sim-port",
+            str(sim_port),
+            "--conversations",
+            "50",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{dashboard_port}"
+        for _ in range(150):
+            try:
+                requests.get(f"{base}/healthz", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        with requests.Session() as browser:
+            login = browser.get(f"{base}/accounts/login/", timeout=5)
+            signed_in = browser.post(
+                f"{base}/accounts/login/",
+                data={
+                    "username": "supervisor",
+                    "password": "demo",
+                    "csrfmiddlewaretoken": login.cookies["csrftoken"],
+                },
+                headers={"Referer": f"{base}/accounts/login/"},
+                timeout=10,
+            )
+            assert signed_in.status_code == 200
+            assert "Connected" in signed_in.text and "Support WhatsApp" in signed_in.text
+    finally:
+        os.killpg(process.pid, 2)  # Ctrl-C
+        process.wait(timeout=15)
+    for port in (dashboard_port, sim_port):
+        with socket.socket() as sock:
+            assert sock.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open after Ctrl-C"
