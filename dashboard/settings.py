@@ -53,6 +53,19 @@ FLOWNALLY_API_URL = _required("FLOWNALLY_API_URL").rstrip("/")
 FLOWNALLY_API_TOKEN = _required("FLOWNALLY_API_TOKEN")
 FLOWNALLY_CONNECT_TIMEOUT = env.float("FLOWNALLY_CONNECT_TIMEOUT", default=3.05)
 FLOWNALLY_READ_TIMEOUT = env.float("FLOWNALLY_READ_TIMEOUT", default=10.0)
+# Retries of safe calls (see dashboard/flownally/transport.py): how many, first wait, cap.
+FLOWNALLY_RETRIES = env.int("FLOWNALLY_RETRIES", default=2)
+FLOWNALLY_RETRY_BASE = env.float("FLOWNALLY_RETRY_BASE", default=0.2)
+FLOWNALLY_RETRY_CAP = env.float("FLOWNALLY_RETRY_CAP", default=2.0)
+# Seconds a read is served from the cache (0: never cached), and how long past that the
+# last good answer is kept to show, marked stale, while Flownally is down.
+FLOWNALLY_CACHE_TTL_LIST = env.float("FLOWNALLY_CACHE_TTL_LIST", default=2.0)
+FLOWNALLY_CACHE_TTL_CONVERSATION = env.float("FLOWNALLY_CACHE_TTL_CONVERSATION", default=2.0)
+FLOWNALLY_CACHE_TTL_MESSAGES = env.float("FLOWNALLY_CACHE_TTL_MESSAGES", default=1.0)
+FLOWNALLY_CACHE_TTL_DIRECTORY = env.float("FLOWNALLY_CACHE_TTL_DIRECTORY", default=60.0)
+FLOWNALLY_STALE_FOR = env.float("FLOWNALLY_STALE_FOR", default=3600.0)
+# Threads per process for fetching a page's independent calls at the same time.
+FLOWNALLY_FANOUT_WORKERS = env.int("FLOWNALLY_FANOUT_WORKERS", default=8)
 if not FLOWNALLY_API_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured(
         f"FLOWNALLY_API_URL must be an http(s) URL ending in /v1, got {FLOWNALLY_API_URL!r}."

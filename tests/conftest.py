@@ -79,6 +79,18 @@ def sim(_simulator_server: tuple[Simulator, SimServer, str]) -> Iterator[SimHand
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache(settings) -> Iterator[None]:
+    """Each test starts with an empty cache and short retry waits (the waits' length is
+    not what tests check; that retries happen is)."""
+    from django.core.cache import cache
+
+    settings.FLOWNALLY_RETRY_BASE = 0.01
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:
     """Tests create users; the production hasher's deliberate slowness buys nothing here."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
