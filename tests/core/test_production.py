@@ -137,3 +137,19 @@ def test_pages_need_sign_in(gunicorn):
     response = requests.get(f"{gunicorn}/", timeout=5, allow_redirects=False)
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/accounts/login/")
+
+
+def test_the_client_benchmark_runs_and_reports_its_numbers():
+    finished = _django(
+        ["flownally_client_bench", "--count", "5", "--latency-ms", "20"],
+        _env(DEBUG="true", LOG_LEVEL="WARNING"),
+    )
+    assert finished.returncode == 0, finished.stderr
+    lines = {
+        line.rsplit(None, 2)[0].strip(): line
+        for line in finished.stdout.splitlines()
+        if line.strip()
+    }
+    assert "50 concurrent identical reads, upstream requests" in lines
+    assert lines["50 concurrent identical reads, upstream requests"].split()[-1] == "1"
+    assert any(key.startswith("four calls fanned out") for key in lines)
