@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required
 from django.db import connection as db_connection
 from django.db.utils import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from dashboard.flownally.connection import check_connection
 
 
+@login_not_required
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness for the container: the process serves and its database answers.
@@ -29,7 +30,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
-@login_required
 def connection(request: HttpRequest) -> HttpResponse:
     report = check_connection()
     return render(
@@ -37,6 +37,7 @@ def connection(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_not_required
 def login(request: HttpRequest) -> HttpResponse:
     """Django's sign-in view; in demo mode (DEBUG) the page also names the demo accounts."""
     return auth_views.LoginView.as_view(extra_context={"demo": settings.DEBUG})(request)

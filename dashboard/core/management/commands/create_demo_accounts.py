@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
-DEMO_ACCOUNTS = ("supervisor", "lead", "viewer")
+from dashboard.accounts.roles import SUPERVISOR, TEAM_LEAD, VIEWER
+
+DEMO_ACCOUNTS = {"supervisor": SUPERVISOR, "lead": TEAM_LEAD, "viewer": VIEWER}
 DEMO_PASSWORD = "demo"
 
 
@@ -19,9 +22,12 @@ class Command(BaseCommand):
                 "Demo accounts have a published password; they are only created with DEBUG=true."
             )
         users = get_user_model()
-        for username in DEMO_ACCOUNTS:
+        for username, role in DEMO_ACCOUNTS.items():
             user, _ = users.objects.get_or_create(username=username)
             user.set_password(DEMO_PASSWORD)
-            user.is_staff = user.is_superuser = username == "supervisor"
+            user.is_staff = username == "supervisor"  # the supervisor may also use the admin
+            user.is_superuser = False  # roles come from the groups, as for real accounts
             user.save()
-        self.stdout.write(f"Demo accounts: {', '.join(DEMO_ACCOUNTS)} (password: {DEMO_PASSWORD})")
+            user.groups.set([Group.objects.get(name=role)])
+        accounts = ", ".join(f"{name} ({role})" for name, role in DEMO_ACCOUNTS.items())
+        self.stdout.write(f"Demo accounts: {accounts}; password: {DEMO_PASSWORD}")

@@ -1,0 +1,57 @@
+"""The audit log: who did what through the dashboard, to which conversation, and how it went.
+
+Flownally sees one shared token; this table is the only record of which person acted.
+Entries are written by `audit.record` and never edited.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from dashboard.accounts.roles import PERMISSIONS
+
+
+class AuditEntry(models.Model):
+    class Action(models.TextChoices):
+        REPLY = "reply", "Replied"
+        SEND_NEW = "send_new", "Started a conversation"
+        UPLOAD = "upload", "Uploaded media"
+        REACT = "react", "Reacted"
+        UNREACT = "unreact", "Removed a reaction"
+        REASSIGN = "reassign", "Reassigned"
+        CLOSE = "close", "Closed"
+        MARK_READ = "mark_read", "Marked read"
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "Done"
+        REFUSED = "refused", "Refused by Flownally"
+        FAILED = "failed", "Failed"
+        UNKNOWN = "unknown", "Unknown (no answer)"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(max_length=150, help_text="Kept when the account is deleted.")
+    action = models.CharField(max_length=16, choices=Action.choices, db_index=True)
+    conversation_id = models.CharField(max_length=80, blank=True, db_index=True)
+    message_id = models.CharField(max_length=80, blank=True)
+    summary = models.CharField(
+        max_length=300, blank=True, help_text="What was done, without message text."
+    )
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+    upstream_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    upstream_request_id = models.CharField(max_length=80, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    idempotency_key = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        default_permissions = ("view",)
+        permissions = list(PERMISSIONS.items())
+        verbose_name = "audit entry"
+        verbose_name_plural = "audit log"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.action} {self.conversation_id} {self.outcome}"

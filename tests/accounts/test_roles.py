@@ -1,0 +1,46 @@
+"""The roles the data migration creates, and what each may do."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+
+from dashboard.accounts.roles import PERMISSIONS, SUPERVISOR, TEAM_LEAD, VIEWER, perm
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_migration_creates_the_three_roles():
+    assert set(Group.objects.values_list("name", flat=True)) >= {SUPERVISOR, TEAM_LEAD, VIEWER}
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [
+        (SUPERVISOR, set(PERMISSIONS)),
+        (TEAM_LEAD, {"view_conversations", "reassign", "close", "mark_read"}),
+        (VIEWER, {"view_conversations"}),
+    ],
+)
+def test_each_role_may_do_exactly_its_share(make_user, role, allowed):
+    user = make_user(role)
+    assert {name for name in PERMISSIONS if user.has_perm(perm(name))} == allowed
+
+
+def test_a_user_without_a_role_may_do_nothing(make_user):
+    user = make_user(None)
+    assert not any(user.has_perm(perm(name)) for name in PERMISSIONS)
+
+
+def test_roles_are_assignable_in_the_admin(client, make_user):
+    admin = make_user(SUPERVISOR, username="boss", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    group = Group.objects.get(name=TEAM_LEAD)
+    response = client.get(f"/admin/auth/group/{group.pk}/change/")
+    assert response.status_code == 200
+    assert "Can reassign conversations" in response.content.decode()
+
+
+def test_an_unknown_permission_name_is_a_programming_error():
+    with pytest.raises(AssertionError):
+        perm("fly")
