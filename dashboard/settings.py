@@ -64,6 +64,11 @@ FLOWNALLY_CACHE_TTL_CONVERSATION = env.float("FLOWNALLY_CACHE_TTL_CONVERSATION",
 FLOWNALLY_CACHE_TTL_MESSAGES = env.float("FLOWNALLY_CACHE_TTL_MESSAGES", default=1.0)
 FLOWNALLY_CACHE_TTL_DIRECTORY = env.float("FLOWNALLY_CACHE_TTL_DIRECTORY", default=60.0)
 FLOWNALLY_STALE_FOR = env.float("FLOWNALLY_STALE_FOR", default=3600.0)
+# A customer waiting this many minutes is shown amber, then red (list, wallboard).
+WAIT_WARN_MINUTES = env.int("WAIT_WARN_MINUTES", default=5)
+WAIT_ALERT_MINUTES = env.int("WAIT_ALERT_MINUTES", default=15)
+# Seconds between refreshes of the conversation list's first page.
+LIST_REFRESH_SECONDS = env.int("LIST_REFRESH_SECONDS", default=10)
 # Threads per process for fetching a page's independent calls at the same time.
 FLOWNALLY_FANOUT_WORKERS = env.int("FLOWNALLY_FANOUT_WORKERS", default=8)
 if not FLOWNALLY_API_URL.startswith(("http://", "https://")):
@@ -82,6 +87,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "dashboard.core",
     "dashboard.accounts",
+    "dashboard.conversations",
     "dashboard.simulator",
 ]
 
@@ -154,7 +160,7 @@ STORAGES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "connection"
+LOGIN_REDIRECT_URL = "conversation_list"
 LOGOUT_REDIRECT_URL = "login"
 
 # Content Security Policy (Django 6): scripts and styles only from our own origin.

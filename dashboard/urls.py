@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from dashboard.accounts import views as accounts_views
 from dashboard.core import views as core_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
-    path("", core_views.connection, name="connection"),
+    path("", include("dashboard.conversations.urls")),
+    path("connection/", core_views.connection, name="connection"),
     path("accounts/login/", core_views.login, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("audit/", accounts_views.audit_log, name="audit_log"),

@@ -46,12 +46,12 @@ class TestHealthz:
 
 class TestConnectionPage:
     def test_it_needs_sign_in(self, client):
-        response = client.get("/")
+        response = client.get("/connection/")
         assert response.status_code == 302
         assert response["Location"].startswith("/accounts/login/")
 
     def test_it_shows_the_simulator_tenant(self, signed_in, flownally):
-        response = signed_in.get("/")
+        response = signed_in.get("/connection/")
         assert response.status_code == 200
         text = response.content.decode()
         assert "Connected" in text
@@ -62,11 +62,11 @@ class TestConnectionPage:
 
     def test_it_never_puts_the_token_in_the_page(self, signed_in, flownally, settings):
         settings.FLOWNALLY_API_TOKEN = "sim-token"
-        assert b"sim-token" not in signed_in.get("/").content
+        assert b"sim-token" not in signed_in.get("/connection/").content
 
     def test_it_explains_a_refused_token(self, signed_in, flownally, settings):
         settings.FLOWNALLY_API_TOKEN = "wrong-token"
-        response = signed_in.get("/")
+        response = signed_in.get("/connection/")
         assert response.status_code == 502
         text = response.content.decode()
         assert "token was refused (401 unauthenticated)" in text
@@ -75,14 +75,14 @@ class TestConnectionPage:
 
     def test_it_explains_an_unreachable_flownally(self, signed_in, settings):
         settings.FLOWNALLY_API_URL = "http://127.0.0.1:9/v1"
-        response = signed_in.get("/")
+        response = signed_in.get("/connection/")
         assert response.status_code == 502
         assert "cannot be reached" in response.content.decode()
         assert b"Traceback" not in response.content
 
     def test_it_explains_an_answer_that_is_not_flownally(self, signed_in, flownally):
         flownally.control("POST", "faults", {"kind": "malformed", "path": "^/v1/inboxes$"})
-        response = signed_in.get("/")
+        response = signed_in.get("/connection/")
         assert response.status_code == 502
         assert "did not answer like Flownally" in response.content.decode()
 
@@ -97,7 +97,7 @@ class TestConnectionPage:
                 "text": "<script>alert(1)</script>",
             },
         )
-        text = signed_in.get("/").content.decode()
+        text = signed_in.get("/connection/").content.decode()
         assert "<script>alert(1)</script>" not in text
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
         assert "&lt;b&gt;Eve&lt;/b&gt;" in text

@@ -149,7 +149,8 @@ def test_make_demo_serves_the_dashboard_on_the_simulator(tmp_path):
                 timeout=10,
             )
             assert signed_in.status_code == 200
-            assert "Connected" in signed_in.text and "Support WhatsApp" in signed_in.text
+            # The supervisor lands on the conversation list, filled from the simulator.
+            assert "Anna Kowalska" in signed_in.text and "Support WhatsApp" in signed_in.text
     finally:
         os.killpg(process.pid, 2)  # Ctrl-C
         process.wait(timeout=15)

@@ -1,0 +1,68 @@
+"""How long ago, and how long a customer has waited, in words a supervisor scans fast."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.conf import settings
+from django.utils import timezone
+
+register = template.Library()
+
+
+def _seconds_since(value: datetime | None) -> float | None:
+    if value is None:
+        return None
+    return max(0.0, (timezone.now() - value).total_seconds())
+
+
+@register.filter
+def ago(value: datetime | None) -> str:
+    """'just now', '4 min ago', '3 h ago', '2 d ago'."""
+    seconds = _seconds_since(value)
+    if seconds is None:
+        return ""
+    if seconds < 45:
+        return "just now"
+    return f"{duration(seconds)} ago"
+
+
+@register.filter
+def waited(value: datetime | None) -> str:
+    """'12 min', '3 h 5 min' since `value`."""
+    seconds = _seconds_since(value)
+    return "" if seconds is None else duration(seconds)
+
+
+def duration(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "<1 min"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+@register.filter
+def wait_level(value: datetime | None) -> str:
+    """'ok', 'warn' or 'alert' by the WAIT_WARN_MINUTES / WAIT_ALERT_MINUTES settings."""
+    seconds = _seconds_since(value)
+    if seconds is None:
+        return ""
+    if seconds < settings.WAIT_WARN_MINUTES * 60:
+        return "ok"
+    return "warn" if seconds < settings.WAIT_ALERT_MINUTES * 60 else "alert"
+
+
+@register.filter
+def until(value: datetime | None) -> str:
+    """'3 h 12 min' from now until `value` ('' when past)."""
+    if value is None:
+        return ""
+    seconds = (value - timezone.now()).total_seconds()
+    return duration(seconds) if seconds > 0 else ""

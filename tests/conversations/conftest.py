@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+
+@pytest.fixture
+def flownally(sim, settings):
+    """The dashboard pointed at a fresh simulator."""
+    settings.FLOWNALLY_API_URL = sim.base_url
+    settings.FLOWNALLY_API_TOKEN = "sim-token"
+    return sim
+
+
+@pytest.fixture
+def client_as(client, db):
+    def sign_in(role: str | None):
+        user = get_user_model().objects.create_user(
+            (role or "norole").replace(" ", "-").lower(), password="a-long-test-password"
+        )
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+        client.force_login(user)
+        return client
+
+    return sign_in
