@@ -69,6 +69,8 @@ WAIT_WARN_MINUTES = env.int("WAIT_WARN_MINUTES", default=5)
 WAIT_ALERT_MINUTES = env.int("WAIT_ALERT_MINUTES", default=15)
 # Seconds between refreshes of the conversation list's first page.
 LIST_REFRESH_SECONDS = env.int("LIST_REFRESH_SECONDS", default=10)
+# Seconds between polls of a conversation's timeline while something can still change.
+TIMELINE_POLL_SECONDS = env.int("TIMELINE_POLL_SECONDS", default=2)
 # Threads per process for fetching a page's independent calls at the same time.
 FLOWNALLY_FANOUT_WORKERS = env.int("FLOWNALLY_FANOUT_WORKERS", default=8)
 if not FLOWNALLY_API_URL.startswith(("http://", "https://")):

@@ -1,0 +1,108 @@
+"""The conversation page and its live timeline.
+
+The timeline polls while anything can still change (a message not yet in a final state, or
+the conversation not closed). Each poll carries a fingerprint of what the page shows; when
+Flownally's answer has the same fingerprint the poll gets 204 and htmx swaps nothing, and
+when nothing can change any more it gets 286, which stops htmx polling.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+from django_htmx.http import HttpResponseStopPolling
+
+from dashboard.accounts.roles import perm
+from dashboard.conversations import directory
+from dashboard.conversations.views import HtmxHttpRequest
+from dashboard.core.upstream import describe
+from dashboard.flownally import client
+from dashboard.flownally.errors import FlownallyError, NotFound, ValidationFailed
+from dashboard.flownally.models import ConversationDetails, Message, Page
+
+
+def fingerprint(details: ConversationDetails, messages: Page[Message]) -> str:
+    """Changes whenever anything the timeline shows changes."""
+    parts = [details.status or "", str(details.last_message_at)]
+    for m in messages.items:
+        parts.append(
+            f"{m.id}:{m.delivery_status}:{m.updated_at}:{','.join(r.emoji for r in m.reactions)}"
+        )
+    return hashlib.sha1("|".join(parts).encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+def settled(details: ConversationDetails, messages: Page[Message]) -> bool:
+    """Nothing on the timeline can change any more."""
+    return details.status == "closed" and not any(m.in_flight for m in messages.items)
+
+
+def _timeline_context(
+    details: ConversationDetails, messages: Page[Message], users: dict[str, str], live: bool
+) -> dict:
+    return {
+        "conv": details,
+        # Oldest first, as a chat reads.
+        "messages": [
+            {"message": m, "sender": directory.sender(m, users)} for m in reversed(messages.items)
+        ],
+        "earlier": messages.next_page_token,
+        "fingerprint": fingerprint(details, messages),
+        "live": live and not settled(details, messages),
+        "poll_seconds": settings.TIMELINE_POLL_SECONDS,
+    }
+
+
+@require_GET
+@permission_required(perm("view_conversations"), raise_exception=True)
+def conversation_detail(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
+    """Header (contact, channel, status, assignee, sendability) and the newest messages."""
+    before = request.GET.get("before", "")[:1000]
+    try:
+        details, messages, inboxes, users = client.fan_out(
+            lambda: client.conversation_get(conversation_id),
+            lambda: client.conversation_messages(conversation_id, page_token=before or None),
+            directory.inbox_names,
+            directory.user_names,
+        )
+    except NotFound:
+        raise Http404("No such conversation") from None
+    except ValidationFailed as error:
+        if not (before and error.for_field("pageToken")):
+            raise
+        return redirect("conversation", conversation_id=conversation_id)
+    except FlownallyError as error:
+        context = {"problem": describe(error), "conversation_id": conversation_id}
+        return render(request, "conversations/detail.html", context, status=502)
+    context = _timeline_context(details, messages, users, live=not before)
+    context.update(
+        inbox=inboxes.get(details.inbox_id, details.inbox_id),
+        assignee=users.get(details.assignee_id, details.assignee_id) if details.assignee_id else "",
+        problem=None,
+        before=before,
+    )
+    return render(request, "conversations/detail.html", context)
+
+
+@require_GET
+@permission_required(perm("view_conversations"), raise_exception=True)
+def conversation_timeline(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
+    """The timeline's poll: 204 when nothing changed, 286 when nothing can change."""
+    try:
+        details, messages, users = client.fan_out(
+            lambda: client.conversation_get(conversation_id),
+            lambda: client.conversation_messages(conversation_id),
+            directory.user_names,
+        )
+    except NotFound:
+        raise Http404("No such conversation") from None
+    except FlownallyError:
+        return HttpResponse(status=204)  # keep what is shown; the next poll tries again
+    context = _timeline_context(details, messages, users, live=True)
+    if context["fingerprint"] == request.GET.get("v"):
+        return HttpResponseStopPolling() if settled(details, messages) else HttpResponse(status=204)
+    return render(request, "conversations/detail.html#timeline", context)

@@ -1,0 +1,119 @@
+"""The live timeline's poll: swaps only when something changed, stops when nothing can."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.accounts.roles import VIEWER
+from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
+
+pytestmark = pytest.mark.django_db
+PAGE = f"/conversations/{REFERENCE_CONVERSATION_ID}/"
+POLL = f"/conversations/{REFERENCE_CONVERSATION_ID}/timeline/"
+HTMX = {"HX-Request": "true", "HX-Target": "timeline"}
+
+
+@pytest.fixture
+def viewer(flownally, client_as, settings):
+    # Polls must see Flownally's state as it is now, not a cached second ago.
+    settings.FLOWNALLY_CACHE_TTL_CONVERSATION = settings.FLOWNALLY_CACHE_TTL_MESSAGES = 0
+    flownally.control("POST", "config", {"failRate": 0, "readRate": 0})
+    return client_as(VIEWER)
+
+
+def _poll(client, fingerprint: str):
+    return client.get(POLL, {"v": fingerprint}, headers=HTMX)
+
+
+def test_an_open_conversation_polls(viewer):
+    page = viewer.get(PAGE)
+    assert page.context["live"] is True
+    assert 'hx-trigger="every 2s"' in page.content.decode()
+
+
+def test_a_poll_that_finds_nothing_new_swaps_nothing(viewer):
+    fingerprint = viewer.get(PAGE).context["fingerprint"]
+    response = _poll(viewer, fingerprint)
+    assert response.status_code == 204 and response.content == b""
+
+
+def test_a_delivery_state_change_is_swapped_in(viewer, flownally):
+    flownally.api(
+        "POST",
+        f"/conversations/{REFERENCE_CONVERSATION_ID}/messages",
+        json={"content": {"type": "text", "text": {"body": "On its way"}}},
+    )
+    page = viewer.get(PAGE)
+    assert "◷ Sending" in page.content.decode()
+    flownally.advance(4)
+    response = _poll(viewer, page.context["fingerprint"])
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert text.lstrip().startswith('<div id="timeline"') and "<html" not in text
+    assert "✓✓ Delivered" in text and "On its way" in text and "◷ Sending" not in text
+
+
+def test_a_new_customer_message_is_appended(viewer, flownally):
+    fingerprint = viewer.get(PAGE).context["fingerprint"]
+    flownally.control(
+        "POST", "inbound", {"conversationId": REFERENCE_CONVERSATION_ID, "text": "Any update?"}
+    )
+    response = _poll(viewer, fingerprint)
+    assert response.status_code == 200
+    assert (
+        response.content.decode().rstrip().rsplit("<li", 1)[1].count("Any update?") == 1
+    )  # the last one
+
+
+def test_polling_stops_once_nothing_can_change(viewer, flownally):
+    flownally.api("POST", f"/conversations/{REFERENCE_CONVERSATION_ID}/close")
+    flownally.advance(10)  # every outbound message reaches a final state or stays delivered
+    flownally.control(
+        "POST",
+        f"messages/{flownally_last_outbound(flownally)}/delivery",
+        {"deliveryStatus": "read"},
+    )
+    page = viewer.get(PAGE)
+    assert page.context["live"] is False
+    assert "data-poll" not in page.content.decode()
+    assert _poll(viewer, page.context["fingerprint"]).status_code == 286
+
+
+def flownally_last_outbound(flownally) -> str:
+    messages = flownally.api("GET", f"/conversations/{REFERENCE_CONVERSATION_ID}/messages").json()[
+        "messages"
+    ]
+    return next(m["id"] for m in messages if m["senderType"] == "user")
+
+
+def test_a_closed_conversation_with_a_message_in_flight_still_polls(viewer, flownally):
+    flownally.api(
+        "POST",
+        f"/conversations/{REFERENCE_CONVERSATION_ID}/messages",
+        json={"content": {"type": "text", "text": {"body": "Bye"}}},
+    )
+    flownally.api("POST", f"/conversations/{REFERENCE_CONVERSATION_ID}/close")
+    assert viewer.get(PAGE).context["live"] is True
+
+
+def test_an_outage_during_a_poll_keeps_what_is_shown(viewer, flownally):
+    fingerprint = viewer.get(PAGE).context["fingerprint"]
+    flownally.control("POST", "faults", {"kind": "error", "status": 503})
+    assert _poll(viewer, "something-else").status_code == 204
+    assert _poll(viewer, fingerprint).status_code == 204
+
+
+def test_an_older_page_does_not_poll(viewer, flownally):
+    for n in range(30):
+        flownally.control(
+            "POST", "inbound", {"conversationId": REFERENCE_CONVERSATION_ID, "text": f"line {n}"}
+        )
+    newest = viewer.get(PAGE)
+    older = viewer.get(PAGE, {"before": newest.context["earlier"]})
+    assert (
+        older.context["live"] is False and "Back to the newest messages" in older.content.decode()
+    )
+
+
+def test_a_poll_for_a_malformed_id_is_a_404(viewer):
+    assert viewer.get("/conversations/cnv_x/timeline/", headers=HTMX).status_code == 404
