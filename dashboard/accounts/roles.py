@@ -28,3 +28,23 @@ def perm(codename: str) -> str:
     """The full permission name for `user.has_perm`."""
     assert codename in PERMISSIONS, codename
     return f"accounts.{codename}"
+
+
+def ensure_roles() -> None:
+    """Create the role groups with exactly these permissions (idempotent). The data
+    migration does this on install; this restores them after a database was flushed."""
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    content_type, _ = ContentType.objects.get_or_create(app_label="accounts", model="auditentry")
+    names = {**PERMISSIONS, "view_auditentry": "Can view audit entry"}
+    permissions = {
+        codename: Permission.objects.get_or_create(
+            content_type=content_type, codename=codename, defaults={"name": name}
+        )[0]
+        for codename, name in names.items()
+    }
+    for role, codenames in ROLES.items():
+        extra = ("view_auditentry",) if role == SUPERVISOR else ()
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set([permissions[c] for c in (*codenames, *extra)])

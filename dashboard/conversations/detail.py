@@ -1,7 +1,7 @@
 """The conversation page and its live timeline.
 
 The timeline polls while anything can still change (a message not yet in a final state, or
-the conversation not closed). Each poll carries a fingerprint of what the page shows; when
+the conversation not closed). Each poll carries a fingerprint of what the page shows (the header rides along, swapped out of band); when
 Flownally's answer has the same fingerprint the poll gets 204 and htmx swaps nothing, and
 when nothing can change any more it gets 286, which stops htmx polling.
 """
@@ -57,6 +57,17 @@ def _timeline_context(
     }
 
 
+def _header_context(
+    details: ConversationDetails, inboxes: dict[str, str], users: dict[str, str]
+) -> dict:
+    return {
+        "inbox": inboxes.get(details.inbox_id, details.inbox_id),
+        "assignee": users.get(details.assignee_id, details.assignee_id)
+        if details.assignee_id
+        else "",
+    }
+
+
 @require_GET
 @permission_required(perm("view_conversations"), raise_exception=True)
 def conversation_detail(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
@@ -79,12 +90,7 @@ def conversation_detail(request: HtmxHttpRequest, conversation_id: str) -> HttpR
         context = {"problem": describe(error), "conversation_id": conversation_id}
         return render(request, "conversations/detail.html", context, status=502)
     context = _timeline_context(details, messages, users, live=not before)
-    context.update(
-        inbox=inboxes.get(details.inbox_id, details.inbox_id),
-        assignee=users.get(details.assignee_id, details.assignee_id) if details.assignee_id else "",
-        problem=None,
-        before=before,
-    )
+    context.update(_header_context(details, inboxes, users), problem=None, before=before)
     return render(request, "conversations/detail.html", context)
 
 
@@ -93,9 +99,10 @@ def conversation_detail(request: HtmxHttpRequest, conversation_id: str) -> HttpR
 def conversation_timeline(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
     """The timeline's poll: 204 when nothing changed, 286 when nothing can change."""
     try:
-        details, messages, users = client.fan_out(
+        details, messages, inboxes, users = client.fan_out(
             lambda: client.conversation_get(conversation_id),
             lambda: client.conversation_messages(conversation_id),
+            directory.inbox_names,
             directory.user_names,
         )
     except NotFound:
@@ -105,4 +112,5 @@ def conversation_timeline(request: HtmxHttpRequest, conversation_id: str) -> Htt
     context = _timeline_context(details, messages, users, live=True)
     if context["fingerprint"] == request.GET.get("v"):
         return HttpResponseStopPolling() if settled(details, messages) else HttpResponse(status=204)
-    return render(request, "conversations/detail.html#timeline", context)
+    context.update(_header_context(details, inboxes, users))
+    return render(request, "conversations/_poll.html", context)

@@ -44,3 +44,17 @@ def test_roles_are_assignable_in_the_admin(client, make_user):
 def test_an_unknown_permission_name_is_a_programming_error():
     with pytest.raises(AssertionError):
         perm("fly")
+
+
+def test_ensure_roles_restores_deleted_roles_with_the_same_permissions(make_user):
+    from dashboard.accounts.roles import ensure_roles
+
+    before = {
+        g.name: set(g.permissions.values_list("codename", flat=True)) for g in Group.objects.all()
+    }
+    Group.objects.all().delete()
+    ensure_roles()
+    after = {
+        g.name: set(g.permissions.values_list("codename", flat=True)) for g in Group.objects.all()
+    }
+    assert after == before

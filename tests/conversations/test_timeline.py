@@ -51,6 +51,9 @@ def test_a_delivery_state_change_is_swapped_in(viewer, flownally):
     text = response.content.decode()
     assert text.lstrip().startswith('<div id="timeline"') and "<html" not in text
     assert "✓✓ Delivered" in text and "On its way" in text and "◷ Sending" not in text
+    # The header rides along out of band: the team replied, so nobody is waiting any more.
+    header = text.split('id="conversation-head"', 1)[1]
+    assert 'hx-swap-oob="true"' in header.split(">", 1)[0] and "Waiting" not in header
 
 
 def test_a_new_customer_message_is_appended(viewer, flownally):
