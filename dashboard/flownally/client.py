@@ -266,7 +266,13 @@ def message_send(
             "POST", "/messages", "POST /messages", json=body, idempotency_key=idempotency_key
         )
     finally:
-        cache.invalidate("conversations")  # even on a timeout: it may have been sent
+        # Even on a timeout: it may have been sent.
+        known = (
+            [f"cnv:{recipient['conversationId']}"]
+            if recipient.get("type") == "conversation"
+            else []
+        )
+        cache.invalidate("conversations", *known)
     result = SendResult.from_api(answer.body)
     cache.invalidate(f"cnv:{result.conversation.id}")
     return result

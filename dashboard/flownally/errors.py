@@ -26,6 +26,7 @@ class FlownallyError(Exception):
     code: str = ""
     request_id: str | None = None
     details: tuple[FieldError, ...] = field(default_factory=tuple)
+    retry_after: float = 0.0  # seconds Flownally asked us to wait (429, 503, 409 in progress)
 
     def __str__(self) -> str:
         where = f" (request {self.request_id})" if self.request_id else ""
@@ -48,11 +49,8 @@ class PermissionDenied(FlownallyError):
     problem for an admin to fix, not something the signed-in user did."""
 
 
-@dataclass(eq=False)
 class RateLimited(FlownallyError):
     """429: Flownally asks us to slow down for `retry_after` seconds."""
-
-    retry_after: float = 0.0
 
 
 class Conflict(FlownallyError):
@@ -100,11 +98,11 @@ def error_from_response(
     elif status == 409:
         kind = Conflict
     elif status == 429:
-        return RateLimited(
-            message, status, code, request_id, details, _retry_after(headers.get("Retry-After"))
-        )
+        kind = RateLimited
     elif status >= 500:
         kind = Unavailable
     else:
         kind = BadResponse  # 400, 405, 413, 415…: a request we should never have built
-    return kind(message, status, code, request_id, details)
+    return kind(
+        message, status, code, request_id, details, _retry_after(headers.get("Retry-After"))
+    )

@@ -100,7 +100,7 @@ def request(
         try:
             return _once(method, url, route, headers, params, json, files, stream, attempt)
         except FlownallyError as error:
-            retry_after = getattr(error, "retry_after", 0.0)
+            retry_after = error.retry_after
             if (
                 attempt + 1 >= attempts
                 or not _retryable(error, method)
@@ -170,5 +170,7 @@ def _parse(response: requests.Response, route: str) -> object:
         if response.status_code >= 500:
             return None  # a proxy's HTML error page: the status says enough
         raise BadResponse(
-            f"Flownally's answer to {route} is not JSON", response.status_code
+            f"Flownally's answer to {route} is not JSON",
+            response.status_code,
+            request_id=response.headers.get("X-Request-Id"),
         ) from None
