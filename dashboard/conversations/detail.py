@@ -27,8 +27,15 @@ from dashboard.flownally.models import ConversationDetails, Message, Page
 
 
 def fingerprint(details: ConversationDetails, messages: Page[Message]) -> str:
-    """Changes whenever anything the timeline shows changes."""
-    parts = [details.status or "", str(details.last_message_at)]
+    """Changes whenever anything the timeline or the header shows changes."""
+    parts = [
+        details.status or "",
+        str(details.last_message_at),
+        details.assignee_id or "",
+        str(details.unread_count),
+        str(details.waiting_since),
+        details.sendability.window,
+    ]
     for m in messages.items:
         parts.append(
             f"{m.id}:{m.delivery_status}:{m.updated_at}:{','.join(r.emoji for r in m.reactions)}"
@@ -46,8 +53,8 @@ def _timeline_context(
 ) -> dict:
     return {
         "conv": details,
-        # Oldest first, as a chat reads.
-        "messages": [
+        # Oldest first, as a chat reads. ("messages" would shadow Django's messages framework.)
+        "timeline": [
             {"message": m, "sender": directory.sender(m, users)} for m in reversed(messages.items)
         ],
         "earlier": messages.next_page_token,
@@ -71,7 +78,16 @@ def _header_context(
 @require_GET
 @permission_required(perm("view_conversations"), raise_exception=True)
 def conversation_detail(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
-    """Header (contact, channel, status, assignee, sendability) and the newest messages."""
+    """Header (contact, channel, status, assignee, sendability), messages and actions."""
+    return render_detail(request, conversation_id)
+
+
+def render_detail(
+    request: HtmxHttpRequest, conversation_id: str, bound: dict | None = None, status: int = 200
+) -> HttpResponse:
+    """The conversation page; `bound` forms (with their errors) replace fresh ones."""
+    from dashboard.conversations.actions import panel_forms  # actions imports this module
+
     before = request.GET.get("before", "")[:1000]
     try:
         details, messages, inboxes, users = client.fan_out(
@@ -91,7 +107,9 @@ def conversation_detail(request: HtmxHttpRequest, conversation_id: str) -> HttpR
         return render(request, "conversations/detail.html", context, status=502)
     context = _timeline_context(details, messages, users, live=not before)
     context.update(_header_context(details, inboxes, users), problem=None, before=before)
-    return render(request, "conversations/detail.html", context)
+    newest = messages.items[0].id if messages.items and not before else None
+    context.update(panel_forms(details, newest, users, bound))
+    return render(request, "conversations/detail.html", context, status=status)
 
 
 @require_GET

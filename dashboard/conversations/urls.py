@@ -1,14 +1,16 @@
 from django.urls import path
 
-from dashboard.conversations import detail, views
+from dashboard.conversations import actions, detail, views
+
+# Any segment reaches the views; the client refuses IDs without the contract's format (404).
+ONE = "conversations/<str:conversation_id>/"
 
 urlpatterns = [
     path("", views.conversation_list, name="conversation_list"),
-    # Any segment reaches the view; the client refuses IDs without the contract's format (404).
-    path("conversations/<str:conversation_id>/", detail.conversation_detail, name="conversation"),
-    path(
-        "conversations/<str:conversation_id>/timeline/",
-        detail.conversation_timeline,
-        name="conversation_timeline",
-    ),
+    path(ONE, detail.conversation_detail, name="conversation"),
+    path(f"{ONE}timeline/", detail.conversation_timeline, name="conversation_timeline"),
+    path(f"{ONE}reply/", actions.reply, name="conversation_reply"),
+    path(f"{ONE}reassign/", actions.reassign, name="conversation_reassign"),
+    path(f"{ONE}close/", actions.close, name="conversation_close"),
+    path(f"{ONE}read/", actions.mark_read, name="conversation_read"),
 ]

@@ -20,7 +20,7 @@ def test_it_shows_the_header_and_the_messages_oldest_first(flownally, client_as)
     text = response.content.decode()
     assert "Anna Kowalska" in text and "Support WhatsApp" in text and "Marta Zielińska" in text
     assert "Can reply freely for 23 h" in text
-    bodies = [item["message"].id for item in response.context["messages"]]
+    bodies = [item["message"].id for item in response.context["timeline"]]
     assert bodies.index(REFERENCE_MESSAGE_ID) == 1
     assert "✓✓ Delivered" in text
 
@@ -53,8 +53,8 @@ def test_load_earlier_pages_back_through_the_history(flownally, client_as):
     earlier = client.get(
         f"/conversations/{REFERENCE_CONVERSATION_ID}/", {"before": newest.context["earlier"]}
     )
-    newest_ids = {i["message"].id for i in newest.context["messages"]}
-    earlier_ids = {i["message"].id for i in earlier.context["messages"]}
+    newest_ids = {i["message"].id for i in newest.context["timeline"]}
+    earlier_ids = {i["message"].id for i in earlier.context["timeline"]}
     assert len(newest_ids) == 25 and earlier_ids and not newest_ids & earlier_ids
     assert REFERENCE_MESSAGE_ID in earlier_ids
 

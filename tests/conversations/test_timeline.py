@@ -28,7 +28,7 @@ def _poll(client, fingerprint: str):
 def test_an_open_conversation_polls(viewer):
     page = viewer.get(PAGE)
     assert page.context["live"] is True
-    assert 'hx-trigger="every 2s"' in page.content.decode()
+    assert 'timeline-changed from:body, every 2s"' in page.content.decode()
 
 
 def test_a_poll_that_finds_nothing_new_swaps_nothing(viewer):
@@ -120,3 +120,17 @@ def test_an_older_page_does_not_poll(viewer, flownally):
 
 def test_a_poll_for_a_malformed_id_is_a_404(viewer):
     assert viewer.get("/conversations/cnv_x/timeline/", headers=HTMX).status_code == 404
+
+
+def test_a_reassignment_elsewhere_reaches_the_header(viewer, flownally):
+    fingerprint = viewer.get(PAGE).context["fingerprint"]
+    users = flownally.api("GET", "/users").json()["users"]
+    ola = next(u for u in users if u["name"] == "Ola Kozłowska")
+    flownally.api(
+        "POST", f"/conversations/{REFERENCE_CONVERSATION_ID}/reassign", json={"userId": ola["id"]}
+    )
+    response = _poll(viewer, fingerprint)
+    assert (
+        response.status_code == 200
+        and "Ola Kozłowska" in response.content.decode().split('id="conversation-head"', 1)[1]
+    )

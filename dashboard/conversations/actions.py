@@ -1,0 +1,206 @@
+"""What a person does to a conversation: reply, reassign, close, mark read.
+
+Every action: the permission is checked here (403 otherwise, whatever the page showed);
+the form's idempotency key goes to Flownally, so a double submit sends once; the attempt
+and Flownally's answer go to the audit log; a 422 is shown beside the field it concerns.
+Without JavaScript an action redirects back to the page; with htmx it re-renders the
+action panel and tells the timeline to refresh at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
+
+from dashboard.accounts.audit import audited
+from dashboard.accounts.models import AuditEntry
+from dashboard.accounts.roles import perm
+from dashboard.conversations import directory, forms
+from dashboard.conversations.detail import render_detail
+from dashboard.conversations.views import HtmxHttpRequest
+from dashboard.core.upstream import describe
+from dashboard.flownally import client
+from dashboard.flownally.errors import FlownallyError, NotFound, ValidationFailed
+from dashboard.flownally.models import ConversationDetails
+
+
+def panel_forms(
+    details: ConversationDetails,
+    newest_message_id: str | None,
+    users: dict[str, str],
+    bound: dict | None = None,
+) -> dict:
+    """Fresh forms for the action panel (each with a new idempotency key), `bound` ones kept."""
+    free_text = details.sendability.free_text
+    made = {
+        "reply_form": forms.ReplyForm(initial={"kind": "text" if free_text else "template"}),
+        "reassign_form": forms.ReassignForm(users=users, initial={"user_id": details.assignee_id}),
+        "close_form": forms.CloseForm(),
+        "read_form": forms.MarkReadForm(initial={"last_message_id": newest_message_id})
+        if newest_message_id
+        else None,
+    }
+    return made | (bound or {})
+
+
+def _act(
+    request: HtmxHttpRequest,
+    conversation_id: str,
+    *,
+    permission: str,
+    form_name: str,
+    make_form: Callable,
+    action: str,
+    run: Callable,
+    done: str,
+) -> HttpResponse:
+    if not request.user.has_perm(perm(permission)):
+        raise PermissionDenied
+    try:
+        client.valid_id("cnv", conversation_id)
+    except NotFound:
+        raise Http404("No such conversation") from None
+    form = make_form(request.POST)
+    if form.is_valid():
+        key = form.cleaned_data["idempotency_key"]
+        summary = form.summary() if hasattr(form, "summary") else ""
+        try:
+            with audited(
+                request.user,
+                action,
+                conversation_id=conversation_id,
+                summary=summary,
+                idempotency_key=key,
+            ) as entry:
+                entry.message_id = run(form, key) or ""
+        except NotFound:
+            raise Http404("No such conversation") from None
+        except ValidationFailed as error:
+            form.add_upstream_errors(error)
+            form.renew_key()  # refused for sure: the corrected request is a new one
+        except FlownallyError as error:
+            problem = describe(error)
+            form.add_error(
+                None,
+                f"{problem.title}. Nothing was changed, or it may have been: look at the timeline before trying again.",
+            )
+        else:
+            if not request.htmx:
+                messages.success(request, done)
+                return redirect("conversation", conversation_id=conversation_id)
+            return _panel(request, conversation_id, {}, notice=done, changed=True)
+    if not request.htmx:
+        return render_detail(request, conversation_id, bound={form_name: form}, status=422)
+    return _panel(request, conversation_id, {form_name: form}, status=422)
+
+
+def _panel(
+    request: HtmxHttpRequest,
+    conversation_id: str,
+    bound: dict,
+    *,
+    notice: str = "",
+    changed: bool = False,
+    status: int = 200,
+) -> HttpResponse:
+    """The action panel, re-rendered; `changed` also refreshes the timeline."""
+    try:
+        details, page, users = client.fan_out(
+            lambda: client.conversation_get(conversation_id),
+            lambda: client.conversation_messages(conversation_id),
+            directory.user_names,
+        )
+    except FlownallyError as error:
+        return render(request, "core/_problem.html", {"problem": describe(error)}, status=502)
+    newest = page.items[0].id if page.items else None
+    context = {
+        "conv": details,
+        "panel_notice": notice,
+        **panel_forms(details, newest, users, bound),
+    }
+    response = render(request, "conversations/detail.html#actions", context, status=status)
+    if changed:
+        trigger_client_event(response, "timeline-changed")
+    return response
+
+
+@require_POST
+def reply(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
+    def run(form: forms.ReplyForm, key: str) -> str:
+        return client.conversation_message_send(
+            conversation_id, form.content(), idempotency_key=key
+        ).message.id
+
+    return _act(
+        request,
+        conversation_id,
+        permission="send_messages",
+        form_name="reply_form",
+        make_form=forms.ReplyForm,
+        action=AuditEntry.Action.REPLY,
+        run=run,
+        done="Message sent.",
+    )
+
+
+@require_POST
+def reassign(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
+    users = directory.user_names()
+
+    def run(form: forms.ReassignForm, key: str) -> None:
+        client.conversation_reassign(
+            conversation_id, form.cleaned_data["user_id"], idempotency_key=key
+        )
+
+    return _act(
+        request,
+        conversation_id,
+        permission="reassign",
+        form_name="reassign_form",
+        make_form=lambda data: forms.ReassignForm(data, users=users),
+        action=AuditEntry.Action.REASSIGN,
+        run=run,
+        done="Conversation reassigned.",
+    )
+
+
+@require_POST
+def close(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
+    def run(form: forms.CloseForm, key: str) -> None:
+        client.conversation_close(conversation_id, idempotency_key=key)
+
+    return _act(
+        request,
+        conversation_id,
+        permission="close",
+        form_name="close_form",
+        make_form=forms.CloseForm,
+        action=AuditEntry.Action.CLOSE,
+        run=run,
+        done="Conversation closed.",
+    )
+
+
+@require_POST
+def mark_read(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
+    def run(form: forms.MarkReadForm, key: str) -> str:
+        message_id = form.cleaned_data["last_message_id"]
+        client.conversation_read(conversation_id, message_id, idempotency_key=key)
+        return message_id
+
+    return _act(
+        request,
+        conversation_id,
+        permission="mark_read",
+        form_name="read_form",
+        make_form=forms.MarkReadForm,
+        action=AuditEntry.Action.MARK_READ,
+        run=run,
+        done="Marked read.",
+    )

@@ -1,0 +1,118 @@
+"""The forms of the conversation page. Each carries an idempotency key made when the form
+is rendered, so a double click or a retry after a timeout reaches Flownally once."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+
+from dashboard.flownally.errors import ValidationFailed
+
+TEMPLATE_LANGUAGES = [
+    ("en", "English"),
+    ("pl", "Polish"),
+    ("de", "German"),
+    ("es", "Spanish"),
+    ("pt_BR", "Portuguese (Brazil)"),
+]
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+class ActionForm(forms.Form):
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, initial=new_key)
+
+    # Flownally's 422 field paths -> this form's fields; anything else is a form-wide error.
+    upstream_fields: dict[str, str] = {}
+
+    def renew_key(self) -> None:
+        """A new idempotency key for the re-rendered form. Only after a definite refusal: after
+        an unknown outcome (a timeout) the same key must go again, so it cannot send twice."""
+        self.data = self.data.copy()
+        self.data["idempotency_key"] = new_key()
+
+    def add_upstream_errors(self, error: ValidationFailed) -> None:
+        """Show Flownally's refusal beside the field it concerns."""
+        for detail in error.details or ():
+            target = next(
+                (
+                    mine
+                    for theirs, mine in self.upstream_fields.items()
+                    if detail.field.startswith(theirs)
+                ),
+                None,
+            )
+            self.add_error(target, detail.message or detail.code)
+        if not error.details:
+            self.add_error(None, str(error))
+
+
+class ReplyForm(ActionForm):
+    kind = forms.ChoiceField(
+        choices=[("text", "Text"), ("template", "WhatsApp template")],
+        initial="text",
+        widget=forms.RadioSelect,
+    )
+    body = forms.CharField(
+        required=False, max_length=4096, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    template_name = forms.RegexField(
+        regex=r"^[a-z0-9_]{1,512}$",
+        required=False,
+        max_length=512,
+        error_messages={"invalid": "Use lowercase letters, digits and underscores."},
+    )
+    template_language = forms.ChoiceField(choices=TEMPLATE_LANGUAGES, required=False, initial="en")
+    upstream_fields = {
+        "content.text": "body",
+        "content.template.name": "template_name",
+        "content.template.language": "template_language",
+        "content.type": "kind",
+    }
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("kind") == "text" and not (data.get("body") or "").strip():
+            self.add_error("body", "Write a message.")
+        if data.get("kind") == "template" and not data.get("template_name"):
+            self.add_error("template_name", "Give the template's name.")
+        return data
+
+    def content(self) -> dict:
+        from dashboard.flownally import client
+
+        data = self.cleaned_data
+        if data["kind"] == "template":
+            return client.template(data["template_name"], data["template_language"] or "en")
+        return client.text(data["body"])
+
+    def summary(self) -> str:
+        data = self.cleaned_data
+        if data["kind"] == "template":
+            return f"template {data['template_name']} ({data['template_language']})"
+        return f"text, {len(data['body'])} characters"
+
+
+class ReassignForm(ActionForm):
+    user_id = forms.ChoiceField(label="Assign to")
+    upstream_fields = {"userId": "user_id"}
+
+    def __init__(self, *args, users: dict[str, str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user_id"].choices = sorted(users.items(), key=lambda item: item[1].lower())
+
+    def summary(self) -> str:
+        user_id = self.cleaned_data["user_id"]
+        return f"to {dict(self.fields['user_id'].choices).get(user_id, user_id)}"
+
+
+class CloseForm(ActionForm):
+    pass
+
+
+class MarkReadForm(ActionForm):
+    last_message_id = forms.RegexField(regex=r"^msg_[0-9A-Za-z]{10,64}$", widget=forms.HiddenInput)
+    upstream_fields = {"lastMessageId": "last_message_id"}

@@ -1,0 +1,82 @@
+"""In real Chromium: the actions a supervisor and a team lead take, end to end."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from dashboard.accounts.models import AuditEntry
+from dashboard.accounts.roles import SUPERVISOR, TEAM_LEAD, VIEWER
+from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
+from tests.browser.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+ANNA = f"/conversations/{REFERENCE_CONVERSATION_ID}/"
+
+
+def test_a_supervisor_sends_a_text_and_watches_it_get_delivered(sign_in, sim, dashboard):
+    sim.control("POST", "config", {"failRate": 0, "readRate": 0})
+    page = sign_in(SUPERVISOR)
+    page.goto(dashboard.url + ANNA)
+    page.fill("textarea[name=body]", "Your order is ready 🙂\nSee you soon")
+    page.click("form.reply button[type=submit]")
+    expect(page.locator("#actions")).to_contain_text("Message sent.")
+    last = page.locator("#timeline li.message").last
+    expect(last).to_contain_text("Your order is ready 🙂")
+    expect(last).to_contain_text("Sending")
+    sim.advance(4)
+    expect(last).to_contain_text("Delivered")
+    expect(page.locator("textarea[name=body]")).to_have_value("")  # a fresh form for the next one
+    screenshot(page, "conversation-sent")
+    assert AuditEntry.objects.filter(action="reply", outcome="ok").count() == 1
+
+
+def test_outside_the_window_text_is_refused_beside_the_field_and_a_template_goes(
+    sign_in, sim, dashboard
+):
+    sim.advance(25 * 3600)
+    page = sign_in(SUPERVISOR)
+    page.goto(dashboard.url + ANNA)
+    expect(page.locator("#actions")).to_contain_text("WhatsApp allows only an approved template")
+    page.check("input[name=kind][value=text]")
+    page.fill("textarea[name=body]", "Hello?")
+    page.click("form.reply button[type=submit]")
+    expect(page.locator("#actions .kind")).to_contain_text(
+        "Outside WhatsApp's 24-hour window only templates can be sent."
+    )
+    page.check("input[name=kind][value=template]")
+    page.fill("input[name=template_name]", "order_ready")
+    page.click("form.reply button[type=submit]")
+    expect(page.locator("#timeline li.message").last).to_contain_text("order_ready")
+
+
+def test_a_team_lead_reassigns_and_closes_with_confirmation(sign_in, dashboard):
+    page = sign_in(TEAM_LEAD)
+    page.goto(dashboard.url + ANNA)
+    expect(page.locator("form.reply")).to_have_count(0)
+    page.select_option("select[name=user_id]", label="Ola Kozłowska")
+    page.get_by_role("button", name="Reassign").click()
+    expect(page.locator("#conversation-head")).to_contain_text("Ola Kozłowska")
+    page.get_by_text("Close conversation…").click()
+    page.get_by_role("button", name="Yes, close it").click()
+    expect(page.locator("#conversation-head")).to_contain_text("closed")
+    assert list(AuditEntry.objects.values_list("action", flat=True)) == ["close", "reassign"]
+
+
+def test_a_viewer_sees_no_controls(sign_in, dashboard):
+    page = sign_in(VIEWER)
+    page.goto(dashboard.url + ANNA)
+    expect(page.locator("#actions form")).to_have_count(0)
+    expect(page.locator("#actions button")).to_have_count(0)
+
+
+def test_the_audit_log_shows_what_was_done(sign_in, dashboard):
+    page = sign_in(SUPERVISOR)
+    page.goto(dashboard.url + ANNA)
+    page.get_by_text("Close conversation…").click()
+    page.get_by_role("button", name="Yes, close it").click()
+    expect(page.locator("#conversation-head")).to_contain_text("closed")
+    page.get_by_role("link", name="Audit log").click()
+    expect(page.locator("table")).to_contain_text("Closed")
+    expect(page.locator("table")).to_contain_text(REFERENCE_CONVERSATION_ID)
+    screenshot(page, "audit-log")
