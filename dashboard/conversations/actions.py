@@ -56,7 +56,7 @@ def _act(
     permission: str,
     form_name: str,
     make_form: Callable,
-    action: str,
+    action: str | Callable,
     run: Callable,
     done: str,
 ) -> HttpResponse:
@@ -73,7 +73,7 @@ def _act(
         try:
             with audited(
                 request.user,
-                action,
+                action(form) if callable(action) else action,
                 conversation_id=conversation_id,
                 summary=summary,
                 idempotency_key=key,
@@ -184,6 +184,40 @@ def close(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
         action=AuditEntry.Action.CLOSE,
         run=run,
         done="Conversation closed.",
+    )
+
+
+@require_POST
+def react(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
+    """Add a reaction to a message, or remove it (`removed`)."""
+
+    def run(form: forms.ReactForm, key: str) -> str:
+        data = form.cleaned_data
+        client.message_react(
+            data["message_id"],
+            data["emoji"],
+            removed=data["removed"],
+            conversation_id=conversation_id,
+            idempotency_key=key,
+        )
+        return data["message_id"]
+
+    def action(form) -> str:
+        return (
+            AuditEntry.Action.UNREACT
+            if form.cleaned_data.get("removed")
+            else AuditEntry.Action.REACT
+        )
+
+    return _act(
+        request,
+        conversation_id,
+        permission="react",
+        form_name="react_form",
+        make_form=forms.ReactForm,
+        action=action,
+        run=run,
+        done="Reaction sent.",
     )
 
 

@@ -19,11 +19,14 @@ from django_htmx.http import HttpResponseStopPolling
 
 from dashboard.accounts.roles import perm
 from dashboard.conversations import directory
+from dashboard.conversations.forms import QUICK_REACTIONS, new_key
 from dashboard.conversations.views import HtmxHttpRequest
 from dashboard.core.upstream import describe
 from dashboard.flownally import client
 from dashboard.flownally.errors import FlownallyError, NotFound, ValidationFailed
 from dashboard.flownally.models import ConversationDetails, Message, Page
+
+NO_REACTIONS = ("sms", "email")  # channels without reactions (Flownally refuses them)
 
 
 def fingerprint(details: ConversationDetails, messages: Page[Message]) -> str:
@@ -49,19 +52,35 @@ def settled(details: ConversationDetails, messages: Page[Message]) -> bool:
 
 
 def _timeline_context(
-    details: ConversationDetails, messages: Page[Message], users: dict[str, str], live: bool
+    details: ConversationDetails,
+    messages: Page[Message],
+    users: dict[str, str],
+    live: bool,
+    can_react: bool,
 ) -> dict:
+    can_react = can_react and details.channel not in NO_REACTIONS
     return {
         "conv": details,
         # Oldest first, as a chat reads. ("messages" would shadow Django's messages framework.)
         "timeline": [
-            {"message": m, "sender": directory.sender(m, users)} for m in reversed(messages.items)
+            {
+                "message": m,
+                "sender": directory.sender(m, users),
+                "reactions": _reaction_bar(m) if can_react else (),
+            }
+            for m in reversed(messages.items)
         ],
         "earlier": messages.next_page_token,
         "fingerprint": fingerprint(details, messages),
         "live": live and not settled(details, messages),
         "poll_seconds": settings.TIMELINE_POLL_SECONDS,
     }
+
+
+def _reaction_bar(message: Message) -> list[dict]:
+    """One button per quick reaction: pressing ours again removes it. Each has its own key."""
+    ours = {r.emoji for r in message.reactions if r.sender_type == "user"}
+    return [{"emoji": e, "ours": e in ours, "key": new_key()} for e in QUICK_REACTIONS]
 
 
 def _header_context(
@@ -105,7 +124,9 @@ def render_detail(
     except FlownallyError as error:
         context = {"problem": describe(error), "conversation_id": conversation_id}
         return render(request, "conversations/detail.html", context, status=502)
-    context = _timeline_context(details, messages, users, live=not before)
+    context = _timeline_context(
+        details, messages, users, live=not before, can_react=request.user.has_perm(perm("react"))
+    )
     context.update(_header_context(details, inboxes, users), problem=None, before=before)
     newest = messages.items[0].id if messages.items and not before else None
     context.update(panel_forms(details, newest, users, bound))
@@ -127,7 +148,9 @@ def conversation_timeline(request: HtmxHttpRequest, conversation_id: str) -> Htt
         raise Http404("No such conversation") from None
     except FlownallyError:
         return HttpResponse(status=204)  # keep what is shown; the next poll tries again
-    context = _timeline_context(details, messages, users, live=True)
+    context = _timeline_context(
+        details, messages, users, live=True, can_react=request.user.has_perm(perm("react"))
+    )
     if context["fingerprint"] == request.GET.get("v"):
         return HttpResponseStopPolling() if settled(details, messages) else HttpResponse(status=204)
     context.update(_header_context(details, inboxes, users))

@@ -116,3 +116,17 @@ class CloseForm(ActionForm):
 class MarkReadForm(ActionForm):
     last_message_id = forms.RegexField(regex=r"^msg_[0-9A-Za-z]{10,64}$", widget=forms.HiddenInput)
     upstream_fields = {"lastMessageId": "last_message_id"}
+
+
+QUICK_REACTIONS = ("👍", "❤️", "😂", "🙏", "😮")
+
+
+class ReactForm(ActionForm):
+    message_id = forms.RegexField(regex=r"^msg_[0-9A-Za-z]{10,64}$", widget=forms.HiddenInput)
+    emoji = forms.CharField(max_length=64)
+    removed = forms.BooleanField(required=False)
+    upstream_fields = {"emoji": "emoji"}
+
+    def summary(self) -> str:
+        data = self.cleaned_data
+        return f"{'removed' if data['removed'] else 'added'} {data['emoji']}"

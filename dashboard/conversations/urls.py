@@ -13,4 +13,5 @@ urlpatterns = [
     path(f"{ONE}reassign/", actions.reassign, name="conversation_reassign"),
     path(f"{ONE}close/", actions.close, name="conversation_close"),
     path(f"{ONE}read/", actions.mark_read, name="conversation_read"),
+    path(f"{ONE}react/", actions.react, name="conversation_react"),
 ]

@@ -14,6 +14,7 @@ Writes invalidate by tag: each entry's key includes the current generation of it
 from __future__ import annotations
 
 import hashlib
+import math
 import threading
 import time
 import uuid
@@ -107,8 +108,24 @@ def read_through[T](
                 if allow_stale and isinstance(entry, tuple):
                     return Cached(entry[1], stale=True, age=now() - entry[0])
                 raise
-            cache.set(key, (now(), value), timeout=ttl + settings.FLOWNALLY_STALE_FOR)
+            cache.set(
+                key, (now(), value), timeout=_whole_seconds(ttl + settings.FLOWNALLY_STALE_FOR)
+            )
             return Cached(value)
+
+
+def _whole_seconds(seconds: float) -> int:
+    """Django's Redis backend truncates timeouts to whole seconds (0 = gone at once)."""
+    return max(1, math.ceil(seconds))
+
+
+def _fetch_budget() -> int:
+    """The longest one fetch can take: every attempt at its timeouts, and the waits between."""
+    attempts = settings.FLOWNALLY_RETRIES + 1
+    per_attempt = settings.FLOWNALLY_CONNECT_TIMEOUT + settings.FLOWNALLY_READ_TIMEOUT
+    return _whole_seconds(
+        attempts * per_attempt + settings.FLOWNALLY_RETRIES * settings.FLOWNALLY_RETRY_CAP
+    )
 
 
 @contextmanager
@@ -117,7 +134,7 @@ def _shared_lock(key: str):
     holder finished (or gave up) while we waited: then the cache probably has the answer."""
     lock_key = f"{key}:lock"
     token = uuid.uuid4().hex
-    hold_for = settings.FLOWNALLY_CONNECT_TIMEOUT + settings.FLOWNALLY_READ_TIMEOUT
+    hold_for = _fetch_budget()
     if cache.add(lock_key, token, timeout=hold_for):
         try:
             yield True

@@ -167,6 +167,8 @@ class RequestLog:
         }
 
     def finish(self, entry: dict) -> None:
+        if entry["endedAt"] is not None:
+            return  # already logged
         entry["endedAt"] = time.time()
         entry["durationMs"] = round((entry["endedAt"] - entry["startedAt"]) * 1000, 3)
         with self._lock:

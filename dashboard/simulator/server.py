@@ -199,10 +199,12 @@ class Handler(BaseHTTPRequestHandler):
         entry = sim.log.start(self.command, url.path, url.query)
         request_id = ids.new_id("req", int(time.time() * 1000))
         entry["requestId"] = request_id
+        self._entry: dict | None = entry
         try:
             self._api(sim, url.path, url.query, entry, request_id)
         finally:
-            sim.log.finish(entry)
+            sim.log.finish(entry)  # when no answer was sent (a disconnect); else a no-op
+            self._entry = None
 
     def _read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
@@ -261,6 +263,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         if self.close_connection:
             self.send_header("Connection", "close")
+        if getattr(self, "_entry", None) is not None:
+            # Logged before the answer leaves: whoever has the answer finds it in the log.
+            self.server.simulator.log.finish(self._entry)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)

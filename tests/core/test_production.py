@@ -27,7 +27,11 @@ PRODUCTION = {
 def _env(**overrides: str) -> dict[str, str]:
     # Nothing the test process set for itself (the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE)
     # belongs in a production process.
-    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in PRODUCTION and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update(overrides)
     return env
 
