@@ -280,3 +280,53 @@ def test_after_no_answer_the_retry_keeps_its_key_so_it_cannot_send_twice(flownal
     )
     failed = _reply(client, key="keep-me", kw={"headers": HTMX})
     assert failed.context["reply_form"]["idempotency_key"].value() == "keep-me"
+
+
+class TestReactions:
+    def _react(self, client, emoji="👍", removed=False, key="r-1", message=REFERENCE_MESSAGE_ID):
+        data = {"message_id": message, "emoji": emoji, "idempotency_key": key}
+        if removed:
+            data["removed"] = "on"
+        return client.post(f"{ANNA}react/", data, headers=HTMX)
+
+    def test_a_supervisor_adds_and_removes_a_reaction(self, flownally, client_as):
+        client = client_as(SUPERVISOR)
+        assert self._react(client).status_code == 200
+        reactions = flownally.api("GET", f"/messages/{REFERENCE_MESSAGE_ID}").json()["message"][
+            "reactions"
+        ]
+        assert [r["emoji"] for r in reactions] == ["👍"]
+        bar = next(
+            i
+            for i in client.get(ANNA).context["timeline"]
+            if i["message"].id == REFERENCE_MESSAGE_ID
+        )["reactions"]
+        assert (
+            next(b for b in bar if b["emoji"] == "👍")["ours"] is True
+        )  # pressing it again removes it
+        assert self._react(client, removed=True, key="r-2").status_code == 200
+        assert (
+            flownally.api("GET", f"/messages/{REFERENCE_MESSAGE_ID}").json()["message"]["reactions"]
+            == []
+        )
+        assert list(AuditEntry.objects.order_by("id").values_list("action", "summary")) == [
+            ("react", "added 👍"),
+            ("unreact", "removed 👍"),
+        ]
+
+    def test_a_team_lead_may_not_react(self, flownally, client_as):
+        assert self._react(client_as(TEAM_LEAD)).status_code == 403
+        assert _posts(flownally) == []
+
+    def test_every_reaction_button_has_its_own_key(self, flownally, client_as):
+        timeline = client_as(SUPERVISOR).get(ANNA).context["timeline"]
+        keys = [b["key"] for item in timeline for b in item["reactions"]]
+        assert keys and len(keys) == len(set(keys))
+
+    def test_sms_and_email_conversations_offer_no_reactions(self, flownally, client_as):
+        conversations = flownally.api("GET", "/conversations", params={"pageSize": 100}).json()[
+            "conversations"
+        ]
+        email = next(c for c in conversations if c["channel"] == "email")
+        timeline = client_as(SUPERVISOR).get(f"/conversations/{email['id']}/").context["timeline"]
+        assert timeline and all(item["reactions"] == () for item in timeline)
