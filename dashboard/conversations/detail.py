@@ -20,6 +20,7 @@ from django_htmx.http import HttpResponseStopPolling
 from dashboard.accounts.roles import perm
 from dashboard.conversations import directory
 from dashboard.conversations.forms import QUICK_REACTIONS, new_key
+from dashboard.conversations.media import INLINE
 from dashboard.conversations.views import HtmxHttpRequest
 from dashboard.core.upstream import describe
 from dashboard.flownally import client
@@ -74,6 +75,7 @@ def _timeline_context(
         "fingerprint": fingerprint(details, messages),
         "live": live and not settled(details, messages),
         "poll_seconds": settings.TIMELINE_POLL_SECONDS,
+        "inline_types": INLINE,
     }
 
 

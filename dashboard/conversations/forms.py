@@ -130,3 +130,48 @@ class ReactForm(ActionForm):
     def summary(self) -> str:
         data = self.cleaned_data
         return f"{'removed' if data['removed'] else 'added'} {data['emoji']}"
+
+
+class NewMessageForm(ReplyForm):
+    """A first message: from which inbox, to whom, what."""
+
+    inbox_id = forms.ChoiceField(label="From inbox")
+    recipient_kind = forms.ChoiceField(
+        choices=[("channel", "A phone number or address"), ("contact", "An existing contact")],
+        initial="channel",
+        widget=forms.RadioSelect,
+    )
+    external_id = forms.CharField(label="Phone number or address", required=False, max_length=128)
+    contact_id = forms.RegexField(
+        regex=r"^con_[0-9A-Za-z]{10,64}$", label="Contact ID", required=False, max_length=80
+    )
+    upstream_fields = {
+        **ReplyForm.upstream_fields,
+        "recipient.externalId": "external_id",
+        "recipient.contactId": "contact_id",
+        "recipient": "recipient_kind",
+        "inboxId": "inbox_id",
+    }
+
+    def __init__(self, *args, inboxes: list, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.channels = {inbox.id: inbox.channel for inbox in inboxes}
+        self.fields["inbox_id"].choices = [
+            (inbox.id, f"{inbox.name} ({inbox.channel})") for inbox in inboxes
+        ]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("recipient_kind") == "channel" and not (data.get("external_id") or "").strip():
+            self.add_error("external_id", "Give the customer's number or address.")
+        if data.get("recipient_kind") == "contact" and not data.get("contact_id"):
+            self.add_error("contact_id", "Give the contact's ID (con_…).")
+        return data
+
+    def recipient(self) -> dict:
+        from dashboard.flownally import client
+
+        data = self.cleaned_data
+        if data["recipient_kind"] == "contact":
+            return client.to_contact(data["contact_id"])
+        return client.to_channel(self.channels[data["inbox_id"]], data["external_id"].strip())

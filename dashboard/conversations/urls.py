@@ -1,12 +1,14 @@
 from django.urls import path
 
-from dashboard.conversations import actions, detail, views
+from dashboard.conversations import actions, compose, detail, media, views
 
 # Any segment reaches the views; the client refuses IDs without the contract's format (404).
 ONE = "conversations/<str:conversation_id>/"
 
 urlpatterns = [
     path("", views.conversation_list, name="conversation_list"),
+    path("messages/new/", compose.new_message, name="new_message"),
+    path("media/<str:tenant_id>/uploads/<str:media_id>", media.media_file, name="media_file"),
     path(ONE, detail.conversation_detail, name="conversation"),
     path(f"{ONE}timeline/", detail.conversation_timeline, name="conversation_timeline"),
     path(f"{ONE}reply/", actions.reply, name="conversation_reply"),
