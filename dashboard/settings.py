@@ -71,6 +71,18 @@ WAIT_ALERT_MINUTES = env.int("WAIT_ALERT_MINUTES", default=15)
 LIST_REFRESH_SECONDS = env.int("LIST_REFRESH_SECONDS", default=10)
 # Seconds between polls of a conversation's timeline while something can still change.
 TIMELINE_POLL_SECONDS = env.int("TIMELINE_POLL_SECONDS", default=2)
+# Files agents may attach, checked before upload (Flownally's own limits: 16 MiB, these types).
+MEDIA_MAX_BYTES = env.int("MEDIA_MAX_BYTES", default=16 * 1024 * 1024)
+MEDIA_ACCEPTED_TYPES = (
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "application/pdf",
+    "text/plain",
+    "video/mp4",
+    "audio/mpeg",
+    "audio/ogg",
+)
 # Threads per process for fetching a page's independent calls at the same time.
 FLOWNALLY_FANOUT_WORKERS = env.int("FLOWNALLY_FANOUT_WORKERS", default=8)
 if not FLOWNALLY_API_URL.startswith(("http://", "https://")):

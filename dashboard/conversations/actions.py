@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -39,6 +40,8 @@ def panel_forms(
     """Fresh forms for the action panel (each with a new idempotency key), `bound` ones kept."""
     free_text = details.sendability.free_text
     made = {
+        "media_max_bytes": settings.MEDIA_MAX_BYTES,
+        "media_accept": ",".join(settings.MEDIA_ACCEPTED_TYPES),
         "reply_form": forms.ReplyForm(initial={"kind": "text" if free_text else "template"}),
         "reassign_form": forms.ReassignForm(users=users, initial={"user_id": details.assignee_id}),
         "close_form": forms.CloseForm(),
@@ -133,8 +136,18 @@ def _panel(
 @require_POST
 def reply(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
     def run(form: forms.ReplyForm, key: str) -> str:
+        content = form.content()
+        upload = form.cleaned_data.get("file")
+        if upload:
+            # Its own key, derived from the form's: a retried submit reuses the same upload.
+            media = client.media_upload(
+                upload.name, form.mime_type(upload), upload.read(), idempotency_key=f"{key}-upload"
+            )
+            content = client.media(
+                media.media_id, (form.cleaned_data.get("body") or "").strip() or None
+            )
         return client.conversation_message_send(
-            conversation_id, form.content(), idempotency_key=key
+            conversation_id, content, idempotency_key=key
         ).message.id
 
     return _act(
@@ -142,7 +155,7 @@ def reply(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
         conversation_id,
         permission="send_messages",
         form_name="reply_form",
-        make_form=forms.ReplyForm,
+        make_form=lambda data: forms.ReplyForm(data, request.FILES),
         action=AuditEntry.Action.REPLY,
         run=run,
         done="Message sent.",

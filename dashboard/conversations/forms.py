@@ -3,9 +3,12 @@ is rendered, so a double click or a retry after a timeout reaches Flownally once
 
 from __future__ import annotations
 
+import mimetypes
 import uuid
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
 from dashboard.flownally.errors import ValidationFailed
 
@@ -66,6 +69,7 @@ class ReplyForm(ActionForm):
         error_messages={"invalid": "Use lowercase letters, digits and underscores."},
     )
     template_language = forms.ChoiceField(choices=TEMPLATE_LANGUAGES, required=False, initial="en")
+    file = forms.FileField(required=False, label="Attach a file")
     upstream_fields = {
         "content.text": "body",
         "content.template.name": "template_name",
@@ -75,11 +79,34 @@ class ReplyForm(ActionForm):
 
     def clean(self) -> dict:
         data = super().clean()
-        if data.get("kind") == "text" and not (data.get("body") or "").strip():
+        upload = data.get("file")
+        if upload:
+            self._check_file(upload)
+        elif data.get("kind") == "text" and not (data.get("body") or "").strip():
             self.add_error("body", "Write a message.")
         if data.get("kind") == "template" and not data.get("template_name"):
             self.add_error("template_name", "Give the template's name.")
         return data
+
+    def _check_file(self, upload) -> None:
+        """Size and type, checked before anything is uploaded (Flownally checks again)."""
+        if upload.size > settings.MEDIA_MAX_BYTES:
+            self.add_error(
+                "file",
+                f"Files may be at most {filesizeformat(settings.MEDIA_MAX_BYTES)}; this one is {filesizeformat(upload.size)}.",
+            )
+        elif self.mime_type(upload) not in settings.MEDIA_ACCEPTED_TYPES:
+            self.add_error(
+                "file",
+                "This type of file cannot be sent. Send an image (JPEG, PNG, WebP), a PDF, text, MP4 video or MP3/OGG audio.",
+            )
+
+    @staticmethod
+    def mime_type(upload) -> str:
+        declared = (upload.content_type or "").split(";")[0].strip().lower()
+        if declared in ("", "application/octet-stream"):
+            declared = mimetypes.guess_type(upload.name or "")[0] or ""
+        return declared
 
     def content(self) -> dict:
         from dashboard.flownally import client
@@ -91,6 +118,8 @@ class ReplyForm(ActionForm):
 
     def summary(self) -> str:
         data = self.cleaned_data
+        if data.get("file"):
+            return f"file {self.mime_type(data['file'])}, {filesizeformat(data['file'].size)}"
         if data["kind"] == "template":
             return f"template {data['template_name']} ({data['template_language']})"
         return f"text, {len(data['body'])} characters"

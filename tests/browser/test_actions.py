@@ -80,3 +80,40 @@ def test_the_audit_log_shows_what_was_done(sign_in, dashboard):
     expect(page.locator("table")).to_contain_text("Closed")
     expect(page.locator("table")).to_contain_text(REFERENCE_CONVERSATION_ID)
     screenshot(page, "audit-log")
+
+
+def test_a_supervisor_attaches_an_image_and_sees_it_in_the_timeline(
+    sign_in, sim, dashboard, tmp_path
+):
+    from dashboard.simulator.seed import sample_png
+
+    image = tmp_path / "label.png"
+    image.write_bytes(sample_png())
+    page = sign_in(SUPERVISOR)
+    page.goto(dashboard.url + ANNA)
+    page.set_input_files("input[name=file]", str(image))
+    page.fill("textarea[name=body]", "The label")
+    page.click("form.reply button[type=submit]")
+    expect(page.locator("#actions")).to_contain_text("Message sent.")
+    expect(page.locator("#timeline li.message").last.locator("img.preview-image")).to_be_visible()
+    expect(page.locator("#timeline li.message").last).to_contain_text("The label")
+    natural_width = (
+        page.locator("#timeline li.message")
+        .last.locator("img.preview-image")
+        .evaluate("img => img.naturalWidth")
+    )
+    assert natural_width == 160  # the real image came through the dashboard's media view
+
+
+def test_a_file_that_is_too_big_is_refused_in_the_browser_before_upload(
+    sign_in, sim, dashboard, settings, tmp_path
+):
+    settings.MEDIA_MAX_BYTES = 1000
+    big = tmp_path / "big.png"
+    big.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 5000)
+    page = sign_in(SUPERVISOR)
+    page.goto(dashboard.url + ANNA)
+    page.set_input_files("input[name=file]", str(big))
+    expect(page.locator(".file-problem")).to_contain_text("files may be at most")
+    page.click("form.reply button[type=submit]")
+    assert [e for e in sim.request_log() if e["method"] == "POST"] == []

@@ -80,3 +80,72 @@ def test_a_malformed_media_path_is_a_404_without_asking_flownally(flownally, cli
 def test_files_need_a_role(flownally, client_as):
     upload = _send_file(flownally, "parcel.png", sample_png(), "image/png")
     assert client_as(None).get(upload["url"]).status_code == 403
+
+
+class TestUpload:
+    def _send(
+        self,
+        client,
+        name="parcel.png",
+        data=None,
+        mime="image/png",
+        body="Photo of the label",
+        key="u-1",
+        **extra,
+    ):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        upload = SimpleUploadedFile(name, sample_png() if data is None else data, content_type=mime)
+        return client.post(
+            f"{ANNA}reply/",
+            {"kind": "text", "body": body, "idempotency_key": key, "file": upload},
+            **extra,
+        )
+
+    def test_a_supervisor_sends_an_image_with_its_caption(self, flownally, client_as):
+        from dashboard.accounts.models import AuditEntry
+        from dashboard.accounts.roles import SUPERVISOR
+
+        assert self._send(client_as(SUPERVISOR)).status_code == 302
+        newest = flownally.api(
+            "GET", f"/conversations/{REFERENCE_CONVERSATION_ID}/messages"
+        ).json()["messages"][0]
+        assert newest["content"]["media"]["caption"] == "Photo of the label"
+        assert (
+            newest["content"]["media"]["mimeType"] == "image/png"
+            and newest["content"]["media"]["filename"] == "parcel.png"
+        )
+        assert AuditEntry.objects.get().summary.startswith("file image/png")
+
+    def test_a_file_over_the_limit_is_refused_before_uploading(
+        self, flownally, client_as, settings
+    ):
+        from dashboard.accounts.roles import SUPERVISOR
+
+        settings.MEDIA_MAX_BYTES = 1000
+        response = self._send(client_as(SUPERVISOR))
+        assert response.status_code == 422 and "at most 1000" in response.content.decode().replace(
+            "\xa0", " "
+        )
+        assert [e for e in flownally.request_log() if e["method"] == "POST"] == []
+
+    def test_a_type_flownally_will_not_send_is_refused_before_uploading(self, flownally, client_as):
+        from dashboard.accounts.roles import SUPERVISOR
+
+        response = self._send(
+            client_as(SUPERVISOR),
+            name="tool.exe",
+            data=b"MZ\x90\x00",
+            mime="application/x-msdownload",
+        )
+        assert response.status_code == 422 and "cannot be sent" in response.content.decode()
+        assert [e for e in flownally.request_log() if e["method"] == "POST"] == []
+
+    def test_media_outside_the_window_is_refused_beside_the_content_choice(
+        self, flownally, client_as
+    ):
+        from dashboard.accounts.roles import SUPERVISOR
+
+        flownally.advance(25 * 3600)
+        response = self._send(client_as(SUPERVISOR))
+        assert response.status_code == 422 and response.context["reply_form"].errors["kind"]
