@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.decorators import login_not_required, permission_required
 from django.db import connection as db_connection
 from django.db.utils import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from dashboard.accounts.roles import perm
 from dashboard.flownally.connection import check_connection
 
 
@@ -30,6 +31,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
+@permission_required(perm("view_conversations"), raise_exception=True)
 def connection(request: HttpRequest) -> HttpResponse:
     report = check_connection()
     return render(

@@ -117,3 +117,46 @@ def test_a_file_that_is_too_big_is_refused_in_the_browser_before_upload(
     expect(page.locator(".file-problem")).to_contain_text("files may be at most")
     page.click("form.reply button[type=submit]")
     assert [e for e in sim.request_log() if e["method"] == "POST"] == []
+
+
+def test_a_supervisor_reacts_and_takes_the_reaction_back(sign_in, dashboard):
+    page = sign_in(SUPERVISOR)
+    page.goto(dashboard.url + ANNA)
+    message = page.locator("#timeline li.message").nth(1)
+    message.hover()
+    message.get_by_title("React with 👍").click()
+    expect(page.locator("#timeline li.message").nth(1).locator(".reactions")).to_contain_text("👍")
+    page.locator("#timeline li.message").nth(1).get_by_title("Remove 👍").click()
+    expect(page.locator("#timeline li.message").nth(1).locator(".reactions")).to_have_count(0)
+    assert list(AuditEntry.objects.order_by("id").values_list("action", flat=True)) == [
+        "react",
+        "unreact",
+    ]
+
+
+def test_a_viewer_forging_a_post_from_the_page_gets_403(sign_in, sim, dashboard):
+    page = sign_in(VIEWER)
+    page.goto(dashboard.url + ANNA)
+    token = page.evaluate("JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRFToken']")
+    response = page.request.post(
+        dashboard.url + ANNA + "close/",
+        form={"idempotency_key": "forged"},
+        headers={"X-CSRFToken": token, "Referer": dashboard.url + ANNA},
+    )
+    assert response.status == 403
+    assert sim.api("GET", f"/conversations/{REFERENCE_CONVERSATION_ID}").json()["status"] == "open"
+    assert not AuditEntry.objects.exists()
+
+
+def test_when_flownally_is_down_the_list_says_so_plainly_and_recovers_by_itself(
+    sign_in, sim, dashboard, settings
+):
+    page = sign_in(VIEWER)
+    settings.FLOWNALLY_API_URL = "http://127.0.0.1:9/v1"
+    page.goto(dashboard.url + "/?status=open")
+    expect(page.locator(".problem")).to_contain_text("Flownally is not answering right now")
+    expect(page.locator(".problem")).to_contain_text("FLOWNALLY_API_URL")
+    screenshot(page, "error-state")
+    settings.FLOWNALLY_API_URL = sim.base_url  # Flownally is back
+    expect(page.locator("#conversation-results")).to_contain_text("Anna Kowalska")
+    expect(page.locator(".problem")).to_have_count(0)

@@ -121,6 +121,7 @@ def test_an_outage_is_explained_without_a_stack_trace(flownally, client_as, sett
     response = client_as(VIEWER).get("/")
     assert response.status_code == 502
     text = response.content.decode()
+    assert 'data-poll="list"' in text  # it keeps trying, and recovers by itself
     assert "Flownally is not answering right now" in text and "FLOWNALLY_API_URL" in text
     assert "Traceback" not in text
 

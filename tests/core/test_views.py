@@ -12,7 +12,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def signed_in(client):
+    from django.contrib.auth.models import Group
+
     user = get_user_model().objects.create_user("sam", password="a-long-test-password")
+    user.groups.add(Group.objects.get(name="Viewer"))
     client.force_login(user)
     return client
 
@@ -45,6 +48,12 @@ class TestHealthz:
 
 
 class TestConnectionPage:
+    def test_it_needs_a_role_because_it_shows_customers(self, client, flownally):
+        client.force_login(
+            get_user_model().objects.create_user("norole", password="a-long-test-password")
+        )
+        assert client.get("/connection/").status_code == 403
+
     def test_it_needs_sign_in(self, client):
         response = client.get("/connection/")
         assert response.status_code == 302
