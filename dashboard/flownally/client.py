@@ -141,13 +141,7 @@ def conversation_list(
 
 def iter_conversations(**filters: Any) -> Iterator[Conversation]:
     """Every conversation matching the filters, page after page."""
-    token = None
-    while True:
-        page = conversation_list(**filters, page_token=token)
-        yield from page.items
-        if not page.next_page_token:
-            return
-        token = page.next_page_token
+    return _walk(conversation_list, **filters)
 
 
 def conversation_get(conversation_id: str) -> ConversationDetails:
@@ -180,13 +174,10 @@ def conversation_messages(
 
 
 def iter_messages(conversation_id: str, *, page_size: int | None = None) -> Iterator[Message]:
-    token = None
-    while True:
-        page = conversation_messages(conversation_id, page_size=page_size, page_token=token)
-        yield from page.items
-        if not page.next_page_token:
-            return
-        token = page.next_page_token
+    """Every message of a conversation, newest first."""
+    return _walk(
+        lambda **paging: conversation_messages(conversation_id, **paging), page_size=page_size
+    )
 
 
 def message_get(message_id: str) -> SendResult:
@@ -212,7 +203,7 @@ def inbox_list(*, page_size: int | None = None, page_token: str | None = None) -
 
 
 def iter_inboxes() -> Iterator[Inbox]:
-    return _walk(inbox_list)
+    return _walk(inbox_list, page_size=100)
 
 
 def user_list(*, page_size: int | None = None, page_token: str | None = None) -> Page[User]:
@@ -225,13 +216,14 @@ def user_list(*, page_size: int | None = None, page_token: str | None = None) ->
 
 
 def iter_users() -> Iterator[User]:
-    return _walk(user_list)
+    return _walk(user_list, page_size=100)
 
 
-def _walk[T](list_page: Callable[..., Page[T]]) -> Iterator[T]:
+def _walk[T](list_page: Callable[..., Page[T]], **params: Any) -> Iterator[T]:
+    """Items of every page of a list call, following nextPageToken to the end."""
     token = None
     while True:
-        page = list_page(page_token=token, page_size=100)
+        page = list_page(**params, page_token=token)
         yield from page.items
         if not page.next_page_token:
             return
