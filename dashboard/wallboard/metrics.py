@@ -1,0 +1,91 @@
+"""Queue health from a list of conversations: plain functions, no I/O.
+
+`queue_health(conversations, now)` is what the wallboard shows: headline numbers, per team
+member, per channel and per inbox, and the conversations waiting longest. It trusts
+nothing optional: a missing status counts as not closed, a missing assignee as
+unassigned, and a wait that starts in the future (clock skew) as zero.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from dashboard.flownally.models import Conversation
+
+
+@dataclass(frozen=True)
+class Waiting:
+    conversation_id: str
+    contact: str
+    channel: str
+    inbox_id: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Counts:
+    open: int = 0
+    waiting: int = 0
+
+
+@dataclass(frozen=True)
+class QueueHealth:
+    open: int
+    pending: int
+    waiting: int
+    unassigned: int
+    longest_wait_seconds: float | None
+    per_assignee: dict[str, Counts] = field(default_factory=dict)
+    per_channel: dict[str, Counts] = field(default_factory=dict)
+    per_inbox: dict[str, Counts] = field(default_factory=dict)
+    longest_waiting: tuple[Waiting, ...] = ()
+
+
+def wait_seconds(conversation: Conversation, now: datetime) -> float | None:
+    """How long the customer has waited, or None when nobody waits (or it is closed)."""
+    if conversation.status == "closed" or conversation.waiting_since is None:
+        return None
+    return max(0.0, (now - conversation.waiting_since).total_seconds())
+
+
+def queue_health(
+    conversations: Iterable[Conversation], now: datetime, *, top: int = 5
+) -> QueueHealth:
+    active = [c for c in conversations if c.status != "closed"]
+    waits = {c.id: wait_seconds(c, now) for c in active}
+    waiting = [c for c in active if waits[c.id] is not None]
+
+    def counts(key) -> dict[str, Counts]:
+        opened = Counter(key(c) for c in active)
+        waited = Counter(key(c) for c in waiting)
+        return {
+            name: Counts(opened[name], waited[name])
+            for name in sorted(opened, key=lambda n: (-opened[n], n))
+        }
+
+    longest = sorted(waiting, key=lambda c: (-waits[c.id], c.id))[:top]
+    return QueueHealth(
+        open=len(active),
+        pending=sum(1 for c in active if c.status == "pending"),
+        waiting=len(waiting),
+        unassigned=sum(1 for c in active if not c.assignee_id),
+        longest_wait_seconds=waits[longest[0].id] if longest else None,
+        per_assignee=counts(lambda c: c.assignee_id or ""),
+        per_channel=counts(lambda c: c.channel),
+        per_inbox=counts(lambda c: c.inbox_id),
+        longest_waiting=tuple(
+            Waiting(c.id, c.name, c.channel, c.inbox_id, waits[c.id]) for c in longest
+        ),
+    )
+
+
+def wait_level(seconds: float | None, warn_minutes: int, alert_minutes: int) -> str:
+    """'ok', 'warn' or 'alert' for a wait, by the configured thresholds ('' for no wait)."""
+    if seconds is None:
+        return ""
+    if seconds < warn_minutes * 60:
+        return "ok"
+    return "warn" if seconds < alert_minutes * 60 else "alert"
