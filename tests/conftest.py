@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -47,6 +48,35 @@ class SimHandle:
     def request_log(self, route: str | None = None) -> list[dict]:
         query = f"?route={requests.utils.quote(route)}" if route else ""
         return self.control("GET", f"requests{query}")["requests"]
+
+    def all_messages(self, conversation_id: str) -> list[dict]:
+        """Every message of a conversation, newest first, through the API's pages."""
+        items, token = [], None
+        while True:
+            query = {"pageSize": 100} | ({"pageToken": token} if token else {})
+            response = self.api("GET", f"/conversations/{conversation_id}/messages", params=query)
+            assert response.status_code == 200, response.text
+            items += response.json()["messages"]
+            token = response.json().get("nextPageToken")
+            if not token:
+                return items
+
+    def logged(self, count: int, method: str | None = None, path: str | None = None) -> list[dict]:
+        """The API requests served (for one method and path, given without /v1), once there
+        are `count` of them or 5 s have passed: a request another thread is still making,
+        or one a fault holds, is logged only when it is answered. Faulted requests count
+        too (a fault answers before routing, so they carry no route label)."""
+        deadline = time.monotonic() + 5
+        while True:
+            entries = [
+                e
+                for e in self.request_log()
+                if (method is None or e["method"] == method)
+                and (path is None or e["path"] == "/v1" + path)
+            ]
+            if len(entries) >= count or time.monotonic() > deadline:
+                return entries
+            time.sleep(0.01)
 
     def reset(self, **settings: object) -> None:
         body = {

@@ -195,11 +195,7 @@ def message_get(message_id: str) -> SendResult:
 
 def inbox_list(*, page_size: int | None = None, page_token: str | None = None) -> Page[Inbox]:
     """GET /inboxes: the sender inboxes."""
-    params = {"pageSize": page_size, "pageToken": page_token or None}
-    found = _read(
-        "/inboxes", "GET /inboxes", params, settings.FLOWNALLY_CACHE_TTL_DIRECTORY, ("directory",)
-    )
-    return _page(found, "inboxes", Inbox.from_api)
+    return _directory("/inboxes", "inboxes", Inbox.from_api, page_size, page_token)
 
 
 def iter_inboxes() -> Iterator[Inbox]:
@@ -208,15 +204,22 @@ def iter_inboxes() -> Iterator[Inbox]:
 
 def user_list(*, page_size: int | None = None, page_token: str | None = None) -> Page[User]:
     """GET /users: the team members conversations can be assigned to."""
-    params = {"pageSize": page_size, "pageToken": page_token or None}
-    found = _read(
-        "/users", "GET /users", params, settings.FLOWNALLY_CACHE_TTL_DIRECTORY, ("directory",)
-    )
-    return _page(found, "users", User.from_api)
+    return _directory("/users", "users", User.from_api, page_size, page_token)
 
 
 def iter_users() -> Iterator[User]:
     return _walk(user_list, page_size=100)
+
+
+def _directory[T](
+    path: str, key: str, parse: Callable[[object], T], page_size: int | None, page_token: str | None
+) -> Page[T]:
+    """Inboxes and users change rarely: cached for FLOWNALLY_CACHE_TTL_DIRECTORY."""
+    params = {"pageSize": page_size, "pageToken": page_token or None}
+    found = _read(
+        path, f"GET {path}", params, settings.FLOWNALLY_CACHE_TTL_DIRECTORY, ("directory",)
+    )
+    return _page(found, key, parse)
 
 
 def _walk[T](list_page: Callable[..., Page[T]], **params: Any) -> Iterator[T]:

@@ -64,24 +64,6 @@ def add_fault(sim, **rule) -> None:
         sim.timeouts_fired = getattr(sim, "timeouts_fired", 0) + (rule.get("times") or 1)
 
 
-def logged(sim, count: int, method: str | None = None, path: str | None = None) -> list[dict]:
-    """The API requests the simulator answered, for one method and path if given, once there
-    are `count` of them (or more). Faulted requests count too: a fault answers before routing,
-    so those carry no route label. The simulator writes an entry just after it answers, so
-    the newest may trail the client's answer a little."""
-    deadline = time.monotonic() + 5
-    while True:
-        entries = [
-            e
-            for e in sim.request_log()
-            if (method is None or e["method"] == method)
-            and (path is None or e["path"] == "/v1" + path)
-        ]
-        if len(entries) >= count or time.monotonic() > deadline:
-            return entries
-        time.sleep(0.01)
-
-
 def raised_by(call: Callable[[], object], kind: type[FlownallyError]) -> FlownallyError:
     with pytest.raises(kind) as raised:
         call()
@@ -104,7 +86,7 @@ def test_a_422_is_validation_failed_with_details_per_field(flownally):
     assert error.for_field("content.text.body") == list(error.details)
     assert error.for_field("inboxId") == []
     assert error.for_field("cont") == []
-    (entry,) = logged(flownally, 1, "POST", f"/conversations/{REF}/messages")
+    (entry,) = flownally.logged(1, "POST", f"/conversations/{REF}/messages")
     assert error.request_id == entry["requestId"]
 
 
@@ -146,7 +128,7 @@ def test_an_unknown_well_formed_id_is_not_found(flownally, call):
     assert error.status == 404
     assert error.code == "not_found"
     assert error.request_id and error.request_id.startswith("req_")
-    assert len(logged(flownally, 1)) == 1, "a 404 is an answer, not something to retry"
+    assert len(flownally.logged(1)) == 1, "a 404 is an answer, not something to retry"
 
 
 # --- PermissionDenied ----------------------------------------------------------------------
@@ -158,7 +140,7 @@ def test_a_wrong_token_is_permission_denied(flownally, settings):
     assert error.status == 401
     assert error.code == "unauthenticated"
     assert error.request_id
-    assert len(logged(flownally, 1)) == 1
+    assert len(flownally.logged(1)) == 1
 
 
 def test_the_read_only_token_may_read_but_not_send(flownally, settings):
@@ -172,7 +154,7 @@ def test_the_read_only_token_may_read_but_not_send(flownally, settings):
     assert error.code == "insufficient_scope"
     assert "message:create" in str(error)
     assert READ_ONLY_TOKEN not in str(error) and READ_ONLY_TOKEN not in repr(error)
-    assert len(logged(flownally, 1, "POST", f"/conversations/{REF}/messages")) == 1
+    assert len(flownally.logged(1, "POST", f"/conversations/{REF}/messages")) == 1
 
 
 @pytest.mark.parametrize(
@@ -201,7 +183,7 @@ def test_a_429_asking_for_more_than_the_retry_cap_is_raised_at_once(flownally, s
     assert error.code == "rate_limited"
     assert error.retry_after == 30.0
     assert error.request_id
-    assert len(logged(flownally, 1, "GET", "/conversations")) == 1
+    assert len(flownally.logged(1, "GET", "/conversations")) == 1
 
 
 # --- Conflict ------------------------------------------------------------------------------
@@ -219,7 +201,7 @@ def test_the_same_idempotency_key_with_another_body_is_a_conflict(flownally):
     assert error.status == 409
     assert error.code == "idempotency_key_reused"
     assert error.request_id
-    assert len(logged(flownally, 2, "POST", "/messages")) == 2, "a reused key is not retried"
+    assert len(flownally.logged(2, "POST", "/messages")) == 2, "a reused key is not retried"
     after = flownally.api("GET", f"/conversations/{REF}/messages").json()["messages"]
     assert len(after) == before + 1
     assert after[0]["content"]["text"]["body"] == "First"
@@ -236,7 +218,7 @@ def test_server_errors_beyond_the_retries_are_unavailable(flownally, settings, s
     assert error.status == status
     assert error.code in ("unavailable", "internal_error")
     assert error.request_id
-    assert len(logged(flownally, 3, "GET", "/conversations")) == 3
+    assert len(flownally.logged(3, "GET", "/conversations")) == 3
 
 
 def test_a_connection_refused_is_unavailable(flownally, settings):
@@ -264,7 +246,7 @@ def test_a_dropped_connection_is_unavailable(flownally, settings):
     error = raised_by(client.conversation_list, Unavailable)
     assert error.status == 0
     assert error.request_id is None
-    assert [e["fault"] for e in logged(flownally, 3)] == ["disconnect"] * 3
+    assert [e["fault"] for e in flownally.logged(3)] == ["disconnect"] * 3
 
 
 # --- BadResponse ---------------------------------------------------------------------------
@@ -274,7 +256,7 @@ def test_a_200_whose_body_is_not_json_is_a_bad_response(flownally):
     add_fault(flownally, kind="malformed", times=1, path=LIST_PATH)
     error = raised_by(client.conversation_list, BadResponse)
     assert error.status == 200
-    (entry,) = logged(flownally, 1)
+    (entry,) = flownally.logged(1)
     assert error.request_id == entry["requestId"], "the answer had a request id"
     assert entry["requestId"] in str(error)
 
@@ -284,7 +266,7 @@ def test_a_status_the_client_should_never_cause_is_a_bad_response(flownally):
     error = raised_by(client.conversation_list, BadResponse)
     assert error.status == 400
     assert error.code == "invalid_json"
-    assert len(logged(flownally, 1)) == 1
+    assert len(flownally.logged(1)) == 1
 
 
 # --- what every error carries, and what none ever carries ----------------------------------------
@@ -383,7 +365,7 @@ def test_every_error_is_a_flownally_error_without_the_token_and_with_the_request
         assert SECRET_TOKEN not in shown
         assert WRONG_TOKEN not in shown
     if answers:
-        last_answer = logged(flownally, answers)[-1]
+        last_answer = flownally.logged(answers)[-1]
         assert error.request_id == last_answer["requestId"]
         assert error.request_id in str(error)
     else:

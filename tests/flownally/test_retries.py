@@ -48,24 +48,6 @@ def remaining_times(sim) -> list[int | None]:
     return [rule["times"] for rule in sim.control("GET", "faults")["faults"]]
 
 
-def logged(sim, count: int, method: str | None = None, path: str | None = None) -> list[dict]:
-    """The API requests the simulator answered for one method and path, once there are
-    `count` of them (or more). Faulted requests count too: a fault answers before routing, so
-    those carry no route label. The simulator writes an entry just after it answers, so the
-    newest may trail the client's answer a little."""
-    deadline = time.monotonic() + 5
-    while True:
-        entries = [
-            e
-            for e in sim.request_log()
-            if (method is None or e["method"] == method)
-            and (path is None or e["path"] == "/v1" + path)
-        ]
-        if len(entries) >= count or time.monotonic() > deadline:
-            return entries
-        time.sleep(0.01)
-
-
 def drain_held_requests(sim, limit_s: float = 10.0) -> None:
     """Wait for requests a latency or timeout fault still holds to finish in the simulator, so
     that one the client gave up on does not land in a later test's request log."""
@@ -91,7 +73,7 @@ def test_a_get_that_meets_two_503s_is_retried_until_it_succeeds(flownally):
     add_fault(flownally, LIST, kind="error", status=503, times=2, method="GET")
     page = client.conversation_list(page_size=5)
     assert len(page.items) == 5
-    attempts = logged(flownally, 3, "GET", LIST)
+    attempts = flownally.logged(3, "GET", LIST)
     assert [e["status"] for e in attempts] == [503, 503, 200]
     assert [e["fault"] for e in attempts] == ["error", "error", None]
     assert remaining_times(flownally) == []
@@ -103,7 +85,7 @@ def test_a_get_that_keeps_meeting_503s_is_unavailable_after_exactly_three_reques
         client.conversation_list()
     assert raised.value.status == 503
     assert remaining_times(flownally) == [2], "the fault should have fired exactly 3 times"
-    assert [e["status"] for e in logged(flownally, 3, "GET", LIST)] == [503, 503, 503]
+    assert [e["status"] for e in flownally.logged(3, "GET", LIST)] == [503, 503, 503]
 
 
 def test_the_number_of_retries_follows_the_setting(flownally, settings):
@@ -112,7 +94,7 @@ def test_the_number_of_retries_follows_the_setting(flownally, settings):
     with pytest.raises(Unavailable):
         client.conversation_list()
     assert remaining_times(flownally) == [5]
-    assert len(logged(flownally, 5, "GET", LIST)) == 5
+    assert len(flownally.logged(5, "GET", LIST)) == 5
 
 
 def test_no_retries_means_one_request(flownally, settings):
@@ -126,19 +108,19 @@ def test_no_retries_means_one_request(flownally, settings):
 def test_a_500_is_retried_like_a_503(flownally):
     add_fault(flownally, LIST, kind="error", status=500, times=1, method="GET")
     assert client.conversation_list(page_size=1).items
-    assert [e["status"] for e in logged(flownally, 2, "GET", LIST)] == [500, 200]
+    assert [e["status"] for e in flownally.logged(2, "GET", LIST)] == [500, 200]
 
 
 def test_a_429_with_retry_after_0_is_retried(flownally):
     add_fault(flownally, LIST, kind="rate_limit", retryAfter=0, times=1)
     assert client.conversation_list(page_size=1).items
-    assert [e["status"] for e in logged(flownally, 2, "GET", LIST)] == [429, 200]
+    assert [e["status"] for e in flownally.logged(2, "GET", LIST)] == [429, 200]
 
 
 def test_a_429_with_retry_after_within_the_cap_is_waited_out_and_retried(flownally):
     add_fault(flownally, LIST, kind="rate_limit", retryAfter=1, times=1)
     assert client.conversation_list(page_size=1).items
-    assert [e["status"] for e in logged(flownally, 2, "GET", LIST)] == [429, 200]
+    assert [e["status"] for e in flownally.logged(2, "GET", LIST)] == [429, 200]
 
 
 def test_a_429_that_lasts_beyond_the_retries_is_rate_limited(flownally):
@@ -151,7 +133,7 @@ def test_a_429_that_lasts_beyond_the_retries_is_rate_limited(flownally):
 def test_a_dropped_connection_on_a_get_is_retried(flownally):
     add_fault(flownally, LIST, kind="disconnect", times=1)
     assert client.conversation_list(page_size=1).items
-    assert [e["fault"] for e in logged(flownally, 2, "GET", LIST)] == ["disconnect", None]
+    assert [e["fault"] for e in flownally.logged(2, "GET", LIST)] == ["disconnect", None]
 
 
 def test_a_get_that_gets_no_answer_in_time_is_retried(flownally, settings):
@@ -164,7 +146,7 @@ def test_a_get_that_gets_no_answer_in_time_is_retried(flownally, settings):
 def test_a_422_is_never_retried(flownally):
     with pytest.raises(ValidationFailed):
         client.conversation_list(page_size=0)
-    assert len(logged(flownally, 1)) == 1
+    assert len(flownally.logged(1)) == 1
 
 
 def test_an_injected_422_on_a_get_is_never_retried(flownally):
@@ -177,7 +159,7 @@ def test_an_injected_422_on_a_get_is_never_retried(flownally):
 def test_a_422_on_a_post_is_never_retried(flownally):
     with pytest.raises(ValidationFailed):
         client.conversation_message_send(REF, client.text(""))
-    assert len(logged(flownally, 1)) == 1
+    assert len(flownally.logged(1)) == 1
 
 
 # --- POST ----------------------------------------------------------------------------------
@@ -187,7 +169,7 @@ def test_a_post_that_meets_a_503_is_retried_and_sends_once(flownally):
     before = message_ids(flownally)
     add_fault(flownally, REPLY, kind="error", status=503, times=1, method="POST")
     sent = client.conversation_message_send(REF, client.text("Sent once"))
-    attempts = logged(flownally, 2, "POST", REPLY)
+    attempts = flownally.logged(2, "POST", REPLY)
     assert [e["status"] for e in attempts] == [503, 202]
     # The simulator answers a fault before it reads the Idempotency-Key, so only the attempt
     # that got through shows its key; that the key stays the same across attempts is shown
@@ -200,14 +182,14 @@ def test_a_send_by_recipient_that_meets_a_503_is_retried_and_sends_once(flownall
     before = message_ids(flownally)
     add_fault(flownally, "/messages", kind="error", status=503, times=1, method="POST")
     sent = client.message_send(client.to_conversation(REF), client.text("Also once"))
-    assert [e["status"] for e in logged(flownally, 2, "POST", "/messages")] == [503, 202]
+    assert [e["status"] for e in flownally.logged(2, "POST", "/messages")] == [503, 202]
     assert message_ids(flownally) == [sent.message.id, *before]
 
 
 def test_a_retried_post_carries_the_callers_idempotency_key(flownally):
     add_fault(flownally, REPLY, kind="error", status=503, times=1, method="POST")
     client.conversation_message_send(REF, client.text("Keyed"), idempotency_key="reply-42")
-    attempts = logged(flownally, 2, "POST", REPLY)
+    attempts = flownally.logged(2, "POST", REPLY)
     assert attempts[-1]["idempotencyKey"] == "reply-42"
     assert [e["status"] for e in attempts] == [503, 202]
 
@@ -224,7 +206,7 @@ def test_a_post_whose_first_attempt_times_out_is_retried_with_the_same_key_and_s
     sent = client.conversation_message_send(REF, client.text("Exactly once"))
     after = message_ids(flownally)
     assert after == [sent.message.id, *before], "the message must exist exactly once"
-    attempts = logged(flownally, 2, "POST", REPLY)
+    attempts = flownally.logged(2, "POST", REPLY)
     assert len(attempts) >= 2
     keys = {e["idempotencyKey"] for e in attempts}
     assert len(keys) == 1 and KEY_FORMAT.fullmatch(keys.pop())
@@ -243,7 +225,7 @@ def test_a_callers_idempotency_key_used_twice_sends_once(flownally):
     assert second.message.id == first.message.id
     assert second.conversation.id == first.conversation.id
     assert message_ids(flownally) == [first.message.id, *before]
-    attempts = logged(flownally, 2, "POST", "/messages")
+    attempts = flownally.logged(2, "POST", "/messages")
     assert [e["idempotencyKey"] for e in attempts] == ["click-1", "click-1"]
     assert [e["replayed"] for e in attempts] == [False, True]
 
@@ -271,7 +253,7 @@ def test_every_post_carries_an_idempotency_key_even_when_the_caller_gives_none(f
     client.conversation_read(REF, newest)
     client.conversation_reassign(HOSTILE_CONVERSATION_ID, "usr_01HV8Y3K2R6G7K3F5B9N8M1Q0")
     client.conversation_close(REF)
-    posts = logged(flownally, 7, "POST")
+    posts = flownally.logged(7, "POST")
     assert len(posts) == 7
     keys = [e["idempotencyKey"] for e in posts]
     assert all(key and KEY_FORMAT.fullmatch(key) for key in keys), keys

@@ -14,18 +14,6 @@ from tests.conftest import TOKEN
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
-def all_messages(sim, conversation_id: str) -> list[dict]:
-    items, token = [], None
-    while True:
-        query = {"pageSize": 100} | ({"pageToken": token} if token else {})
-        response = sim.api("GET", f"/conversations/{conversation_id}/messages", params=query)
-        assert response.status_code == 200, response.text
-        items += response.json()["messages"]
-        token = response.json().get("nextPageToken")
-        if not token:
-            return items
-
-
 def in_parallel(count: int, work) -> list:
     """Run work(n) on `count` threads, released together, each with its own Session."""
     barrier = threading.Barrier(count)
@@ -69,7 +57,7 @@ def test_concurrent_sends_to_one_conversation_all_land_once(sim):
     sim.control("POST", "config", {"failRate": 0, "latencyMs": 50})
     details = sim.api("GET", f"/conversations/{REFERENCE_CONVERSATION_ID}").json()
     assert details["sendability"]["window"] == "open"
-    before = all_messages(sim, REFERENCE_CONVERSATION_ID)
+    before = sim.all_messages(REFERENCE_CONVERSATION_ID)
 
     def send(session: requests.Session, n: int) -> requests.Response:
         body = {"content": {"type": "text", "text": {"body": f"Concurrent reply {n}"}}}
@@ -86,7 +74,7 @@ def test_concurrent_sends_to_one_conversation_all_land_once(sim):
     ]
     sent_ids = [response.json()["message"]["id"] for response in responses]
     assert len(set(sent_ids)) == 30
-    after = all_messages(sim, REFERENCE_CONVERSATION_ID)
+    after = sim.all_messages(REFERENCE_CONVERSATION_ID)
     assert len(after) == len(before) + 30
     assert len({message["id"] for message in after}) == len(after)
     assert set(sent_ids) <= {message["id"] for message in after}

@@ -73,19 +73,6 @@ def health(sim) -> dict:
     return sim.control("GET", "health")
 
 
-def messages(sim, conversation_id: str) -> list[dict]:
-    """All messages of a conversation, newest first."""
-    items, token = [], None
-    while True:
-        query = {"pageSize": 100} | ({"pageToken": token} if token else {})
-        response = sim.api("GET", f"/conversations/{conversation_id}/messages", params=query)
-        assert response.status_code == 200, response.text
-        items += response.json()["messages"]
-        token = response.json().get("nextPageToken")
-        if not token:
-            return items
-
-
 def details(sim, conversation_id: str) -> dict:
     response = sim.api("GET", f"/conversations/{conversation_id}")
     assert response.status_code == 200, response.text
@@ -184,7 +171,7 @@ def test_interacted_true_lists_only_conversations_where_a_team_member_wrote(sim)
     items = walk(sim, interacted="true")
     assert items
     for item in items:
-        senders = {message["senderType"] for message in messages(sim, item["id"])}
+        senders = {message["senderType"] for message in sim.all_messages(item["id"])}
         assert "user" in senders, item["id"]
 
 
@@ -192,7 +179,7 @@ def test_interacted_false_lists_only_conversations_no_team_member_wrote_in(sim):
     items = walk(sim, interacted="false")
     assert items
     for item in items:
-        senders = {message["senderType"] for message in messages(sim, item["id"])}
+        senders = {message["senderType"] for message in sim.all_messages(item["id"])}
         assert "user" not in senders, item["id"]
 
 
@@ -772,7 +759,7 @@ def test_reassigning_without_a_user_id_is_a_validation_error_on_user_id(sim, bod
 
 
 def test_marking_read_returns_the_conversation_with_unread_count_recomputed(sim):
-    history = messages(sim, REFERENCE_CONVERSATION_ID)  # newest first
+    history = sim.all_messages(REFERENCE_CONVERSATION_ID)  # newest first
     assert details(sim, REFERENCE_CONVERSATION_ID)["unreadCount"] >= 1
     for position, target in enumerate(history):
         expected = sum(1 for message in history[:position] if message["senderType"] == "customer")
@@ -791,7 +778,7 @@ def test_marking_read_returns_the_conversation_with_unread_count_recomputed(sim)
 
 def test_marking_read_on_a_generated_conversation_counts_customer_messages_after_the_marker(sim):
     conversation = next(item for item in walk(sim) if item["unreadCount"] >= 2)
-    history = messages(sim, conversation["id"])
+    history = sim.all_messages(conversation["id"])
     oldest = history[-1]
     expected = sum(1 for message in history[:-1] if message["senderType"] == "customer")
     response = sim.api(
@@ -808,7 +795,7 @@ def test_marking_read_on_a_generated_conversation_counts_customer_messages_after
 
 
 def test_a_new_customer_message_after_reading_is_unread(sim):
-    history = messages(sim, REFERENCE_CONVERSATION_ID)
+    history = sim.all_messages(REFERENCE_CONVERSATION_ID)
     sim.api(
         "POST",
         f"/conversations/{REFERENCE_CONVERSATION_ID}/read",
@@ -821,7 +808,7 @@ def test_a_new_customer_message_after_reading_is_unread(sim):
 
 def test_marking_read_with_a_message_of_another_conversation_is_a_validation_error(sim):
     other = next(item for item in walk(sim) if item["id"] != REFERENCE_CONVERSATION_ID)
-    foreign = messages(sim, other["id"])[0]["id"]
+    foreign = sim.all_messages(other["id"])[0]["id"]
     response = sim.api(
         "POST", f"/conversations/{REFERENCE_CONVERSATION_ID}/read", json={"lastMessageId": foreign}
     )
