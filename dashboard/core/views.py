@@ -30,6 +30,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+@login_not_required
+@require_GET
+def ping(request: HttpRequest) -> HttpResponse:
+    """The framework's ceiling for the benchmark: no database, no Flownally, no template."""
+    return HttpResponse("pong", content_type="text/plain")
+
+
 @require_GET
 @permission_required(perm("view_conversations"), raise_exception=True)
 def connection(request: HttpRequest) -> HttpResponse:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import connection as db_connection
 from django.db.utils import OperationalError
+from django.test.utils import CaptureQueriesContext
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +47,18 @@ class TestHealthz:
     def test_it_does_not_depend_on_flownally(self, client, settings):
         settings.FLOWNALLY_API_URL = "http://127.0.0.1:9/v1"
         assert client.get("/healthz").status_code == 200
+
+
+class TestPing:
+    def test_it_answers_without_sign_in_database_or_flownally(self, client, settings):
+        settings.FLOWNALLY_API_URL = "http://127.0.0.1:9/v1"
+        with CaptureQueriesContext(db_connection) as queries:
+            response = client.get("/ping")
+        assert (response.status_code, response.content) == (200, b"pong")
+        assert len(queries) == 0
+
+    def test_it_refuses_posts(self, client):
+        assert client.post("/ping").status_code == 405
 
 
 class TestConnectionPage:
