@@ -83,6 +83,12 @@ MEDIA_ACCEPTED_TYPES = (
     "audio/mpeg",
     "audio/ogg",
 )
+# The wallboard: seconds between refreshes (the shared snapshot is recomputed at most this
+# often), and failed deliveries counted over this many minutes in at most this many of the
+# most recently active open conversations (one message page each: the cost stays bounded).
+WALLBOARD_REFRESH_SECONDS = env.int("WALLBOARD_REFRESH_SECONDS", default=10)
+WALLBOARD_FAILED_WINDOW_MINUTES = env.int("WALLBOARD_FAILED_WINDOW_MINUTES", default=60)
+WALLBOARD_FAILED_SCAN = env.int("WALLBOARD_FAILED_SCAN", default=20)
 # Threads per process for fetching a page's independent calls at the same time.
 FLOWNALLY_FANOUT_WORKERS = env.int("FLOWNALLY_FANOUT_WORKERS", default=8)
 if not FLOWNALLY_API_URL.startswith(("http://", "https://")):
@@ -102,6 +108,7 @@ INSTALLED_APPS = [
     "dashboard.core",
     "dashboard.accounts",
     "dashboard.conversations",
+    "dashboard.wallboard",
     "dashboard.simulator",
 ]
 

@@ -13,5 +13,6 @@ urlpatterns = [
     path("accounts/login/", core_views.login, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("audit/", accounts_views.audit_log, name="audit_log"),
+    path("wallboard/", include("dashboard.wallboard.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -22,6 +22,8 @@ class AuditEntry(models.Model):
         REASSIGN = "reassign", "Reassigned"
         CLOSE = "close", "Closed"
         MARK_READ = "mark_read", "Marked read"
+        KIOSK_CREATE = "kiosk_create", "Created a kiosk link"
+        KIOSK_REVOKE = "kiosk_revoke", "Revoked a kiosk link"
 
     class Outcome(models.TextChoices):
         OK = "ok", "Done"

@@ -14,13 +14,15 @@ PERMISSIONS = {
     "close": "Can close conversations",
     "mark_read": "Can mark conversations read",
     "view_audit": "Can view the audit log",
+    "view_wallboard": "Can view the wallboard",
+    "manage_kiosk_links": "Can create and revoke wallboard kiosk links",
 }
 
 SUPERVISOR, TEAM_LEAD, VIEWER = "Supervisor", "Team lead", "Viewer"
 ROLES = {
     SUPERVISOR: tuple(PERMISSIONS),
-    TEAM_LEAD: ("view_conversations", "reassign", "close", "mark_read"),
-    VIEWER: ("view_conversations",),
+    TEAM_LEAD: ("view_conversations", "reassign", "close", "mark_read", "view_wallboard"),
+    VIEWER: ("view_conversations", "view_wallboard"),
 }
 
 

@@ -119,8 +119,10 @@ def conversation_list(
     page_size: int | None = None,
     page_token: str | None = None,
     allow_stale: bool = False,
+    cached: bool = True,
 ) -> Page[Conversation]:
-    """GET /conversations: one page, newest activity first unless `sort` says otherwise."""
+    """GET /conversations: one page, newest activity first unless `sort` says otherwise.
+    `cached=False` reads past the cache: for a walk whose result is cached as a whole."""
     params = {
         "status": list(status) or None,
         "interacted": None if interacted is None else str(interacted).lower(),
@@ -132,7 +134,7 @@ def conversation_list(
         "/conversations",
         "GET /conversations",
         params,
-        settings.FLOWNALLY_CACHE_TTL_LIST,
+        settings.FLOWNALLY_CACHE_TTL_LIST if cached else 0,
         ("conversations",),
         allow_stale,
     )

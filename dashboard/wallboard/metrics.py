@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from dashboard.flownally.models import Conversation
+from dashboard.flownally.models import Conversation, Message
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,29 @@ def queue_health(
         longest_waiting=tuple(
             Waiting(c.id, c.name, c.channel, c.inbox_id, waits[c.id]) for c in longest
         ),
+    )
+
+
+def recently_active(
+    conversations: Iterable[Conversation], since: datetime, limit: int
+) -> list[Conversation]:
+    """The `limit` open conversations with the newest activity at or after `since`: where a
+    recent failed delivery can be found by reading one page of messages each."""
+    recent = [
+        c
+        for c in conversations
+        if c.status != "closed" and c.last_message_at is not None and c.last_message_at >= since
+    ]
+    return sorted(recent, key=lambda c: (c.last_message_at, c.id), reverse=True)[:limit]
+
+
+def failed_since(messages: Iterable[Message], since: datetime) -> int:
+    """Messages whose delivery failed at or after `since` (when it last changed, else when
+    it was created)."""
+    return sum(
+        1
+        for m in messages
+        if m.delivery_status == "failed" and (m.updated_at or m.created_at) >= since
     )
 
 

@@ -32,3 +32,28 @@ document.addEventListener("htmx:xhr:progress", (event) => {
   bar.hidden = false;
   bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
 });
+
+// The wallboard's "Updated N s ago" counts up between refreshes. The server sends the age
+// (not a time), so a TV with a wrong clock still shows it right; if refreshes stop
+// arriving (the dashboard itself is down), the board marks its numbers stale by itself.
+function ageWords(seconds) {
+  if (seconds < 60) return `${Math.floor(seconds)} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 ? `${days} d ${hours % 24} h` : `${days} d`;
+}
+setInterval(() => {
+  const board = document.querySelector("[data-age]");
+  if (!board) return;
+  board.receivedAt = board.receivedAt || performance.now();
+  const age = Number(board.dataset.age) + (performance.now() - board.receivedAt) / 1000;
+  board.querySelectorAll(".age").forEach((span) => { span.textContent = ageWords(age); });
+  const banner = board.querySelector("[data-client-stale]");
+  if (banner && age > Number(board.dataset.staleAfter)) {
+    banner.hidden = false;
+    board.classList.add("is-stale");
+  }
+}, 1000);

@@ -18,8 +18,8 @@ def test_the_migration_creates_the_three_roles():
     ("role", "allowed"),
     [
         (SUPERVISOR, set(PERMISSIONS)),
-        (TEAM_LEAD, {"view_conversations", "reassign", "close", "mark_read"}),
-        (VIEWER, {"view_conversations"}),
+        (TEAM_LEAD, {"view_conversations", "reassign", "close", "mark_read", "view_wallboard"}),
+        (VIEWER, {"view_conversations", "view_wallboard"}),
     ],
 )
 def test_each_role_may_do_exactly_its_share(make_user, role, allowed):

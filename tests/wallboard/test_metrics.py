@@ -6,8 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dashboard.flownally.models import Conversation
-from dashboard.wallboard.metrics import Counts, queue_health, wait_level, wait_seconds
+from dashboard.flownally.models import Conversation, Message, TextContent
+from dashboard.wallboard.metrics import (
+    Counts,
+    failed_since,
+    queue_health,
+    recently_active,
+    wait_level,
+    wait_seconds,
+)
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -20,6 +27,7 @@ def conversation(
     waiting_minutes: float | None = None,
     channel: str = "whatsapp",
     inbox: str = "ibx_1",
+    active_minutes_ago: float | None = 0,
 ) -> Conversation:
     return Conversation(
         id=f"cnv_{n:010d}",
@@ -29,7 +37,9 @@ def conversation(
         name=f"Customer {n}",
         contact_id=None,
         contact_name=None,
-        last_message_at=NOW,
+        last_message_at=None
+        if active_minutes_ago is None
+        else NOW - timedelta(minutes=active_minutes_ago),
         last_message_preview="",
         last_message_sender="customer",
         status=status,
@@ -119,3 +129,45 @@ def test_missing_optional_fields_are_read_safely():
 )
 def test_wait_levels_follow_the_thresholds(minutes, level):
     assert wait_level(None if minutes is None else minutes * 60, 5, 15) == level
+
+
+def test_recently_active_takes_the_newest_open_conversations_within_the_window():
+    conversations = [
+        conversation(1, active_minutes_ago=5),
+        conversation(2, active_minutes_ago=90),  # before the window
+        conversation(3, active_minutes_ago=1, status="closed"),
+        conversation(4, active_minutes_ago=2),
+        conversation(5, active_minutes_ago=None),  # no activity recorded
+        conversation(6, active_minutes_ago=30),
+    ]
+    chosen = recently_active(conversations, NOW - timedelta(minutes=60), limit=2)
+    assert [c.id for c in chosen] == [conversation(4).id, conversation(1).id]
+    assert recently_active([], NOW, limit=5) == []
+
+
+def message(n: int, status: str, minutes_ago: float, changed_minutes_ago: float | None = None):
+    return Message(
+        id=f"msg_{n:010d}",
+        conversation_id="cnv_0000000001",
+        created_at=NOW - timedelta(minutes=minutes_ago),
+        updated_at=None
+        if changed_minutes_ago is None
+        else NOW - timedelta(minutes=changed_minutes_ago),
+        sender_type="user",
+        sender_id="usr_A",
+        content=TextContent("hello"),
+        delivery_status=status,
+    )
+
+
+def test_failed_deliveries_count_only_failures_within_the_window():
+    since = NOW - timedelta(minutes=60)
+    messages = [
+        message(1, "failed", 10),
+        message(2, "failed", 120),  # long ago
+        message(3, "failed", 120, changed_minutes_ago=3),  # sent long ago, failed just now
+        message(4, "delivered", 5),
+        message(5, "read", 1),
+    ]
+    assert failed_since(messages, since) == 2
+    assert failed_since([], since) == 0

@@ -8,6 +8,8 @@ from django import template
 from django.conf import settings
 from django.utils import timezone
 
+from dashboard.wallboard import metrics
+
 register = template.Library()
 
 
@@ -26,6 +28,20 @@ def ago(value: datetime | None) -> str:
     if seconds < 45:
         return "just now"
     return f"{duration(seconds)} ago"
+
+
+@register.filter(name="duration")
+def duration_filter(seconds: float | None) -> str:
+    """'12 min' for a number of seconds."""
+    return "" if seconds is None else duration(seconds)
+
+
+@register.filter
+def age_words(seconds: float | None) -> str:
+    """'4 s', '3 min', '1 h 5 min': how old something is (live.js words it the same)."""
+    if seconds is None:
+        return ""
+    return f"{int(seconds)} s" if seconds < 60 else duration(seconds)
 
 
 @register.filter
@@ -51,12 +67,13 @@ def duration(seconds: float) -> str:
 @register.filter
 def wait_level(value: datetime | None) -> str:
     """'ok', 'warn' or 'alert' by the WAIT_WARN_MINUTES / WAIT_ALERT_MINUTES settings."""
-    seconds = _seconds_since(value)
-    if seconds is None:
-        return ""
-    if seconds < settings.WAIT_WARN_MINUTES * 60:
-        return "ok"
-    return "warn" if seconds < settings.WAIT_ALERT_MINUTES * 60 else "alert"
+    return level(_seconds_since(value))
+
+
+@register.filter
+def level(seconds: float | None) -> str:
+    """The same for a wait given in seconds."""
+    return metrics.wait_level(seconds, settings.WAIT_WARN_MINUTES, settings.WAIT_ALERT_MINUTES)
 
 
 @register.filter

@@ -1,0 +1,64 @@
+"""Kiosk links, for supervisors: create one per screen, see which are in use, revoke."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from dashboard.accounts.models import AuditEntry
+from dashboard.accounts.roles import perm
+from dashboard.wallboard.models import KioskLink
+
+
+class KioskLinkForm(forms.Form):
+    name = forms.CharField(
+        max_length=80, strip=True, help_text="Where the screen is, e.g. “Support room TV”."
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(perm("manage_kiosk_links"), raise_exception=True)
+def kiosk_links(request: HttpRequest) -> HttpResponse:
+    form = KioskLinkForm(request.POST if request.method == "POST" else None)
+    created = None
+    if form.is_bound and form.is_valid():
+        link, token = KioskLink.create(form.cleaned_data["name"], request.user)
+        _audit(request, AuditEntry.Action.KIOSK_CREATE, link)
+        # Shown on this answer only: the token is not stored, so it cannot be shown again.
+        created = {"link": link, "url": request.build_absolute_uri(reverse("kiosk", args=[token]))}
+        form = KioskLinkForm()
+    context = {"form": form, "created": created, "links": KioskLink.objects.all()}
+    status = 422 if form.is_bound and form.errors else 200
+    response = render(request, "wallboard/links.html", context, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@permission_required(perm("manage_kiosk_links"), raise_exception=True)
+def revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    link = get_object_or_404(KioskLink, pk=pk)
+    if not link.revoked:  # revoking twice changes nothing and records nothing
+        link.revoked_at, link.revoked_by = timezone.now(), request.user
+        link.save(update_fields=["revoked_at", "revoked_by"])
+        _audit(request, AuditEntry.Action.KIOSK_REVOKE, link)
+    messages.success(
+        request, f"“{link.name}” is revoked; its screen shows that at its next refresh."
+    )
+    return redirect("kiosk_links")
+
+
+def _audit(request: HttpRequest, action: str, link: KioskLink) -> None:
+    AuditEntry.objects.create(
+        user=request.user,
+        username=request.user.get_username(),
+        action=action,
+        summary=f"Kiosk link {link.pk}: {link.name}"[:300],
+        outcome=AuditEntry.Outcome.OK,
+    )

@@ -1,0 +1,123 @@
+"""The wallboard (`/wallboard/`), for a signed-in user or through a kiosk link.
+
+A kiosk link carries its token in the URL on every request, the page and each refresh, and
+needs no session: nothing can expire mid-shift, and the token opens these two views only
+(every other page still asks for sign-in). A revoked or unknown token gets a plain page.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from django_htmx.http import HttpResponseClientRefresh
+
+from dashboard.accounts.roles import perm
+from dashboard.wallboard import snapshot
+from dashboard.wallboard.metrics import Counts
+from dashboard.wallboard.models import KioskLink
+
+MAX_ROWS = 8  # per table: what fits a 1080p screen in large type
+_LAST_USED_EVERY = timedelta(minutes=1)
+
+
+@require_GET
+@permission_required(perm("view_wallboard"), raise_exception=True)
+def wallboard(request: HttpRequest) -> HttpResponse:
+    return _render(request, "wallboard/board.html", reverse("wallboard_refresh"))
+
+
+@never_cache
+@login_not_required
+@require_GET
+def wallboard_refresh(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return HttpResponseClientRefresh()  # reload: the page then asks for sign-in
+    if not request.user.has_perm(perm("view_wallboard")):
+        raise PermissionDenied
+    return _render(request, "wallboard/board.html#board", reverse("wallboard_refresh"))
+
+
+@never_cache
+@login_not_required
+@require_GET
+def kiosk(request: HttpRequest, token: str) -> HttpResponse:
+    link = KioskLink.find(token)
+    if link is None or link.revoked:
+        return _refused(request, link)
+    _mark_used(link)
+    return _render(request, "wallboard/board.html", reverse("kiosk_refresh", args=[token]))
+
+
+@never_cache
+@login_not_required
+@require_GET
+def kiosk_refresh(request: HttpRequest, token: str) -> HttpResponse:
+    link = KioskLink.find(token)
+    if link is None or link.revoked:
+        return HttpResponseClientRefresh()  # reload: the page then says why
+    _mark_used(link)
+    return _render(request, "wallboard/board.html#board", reverse("kiosk_refresh", args=[token]))
+
+
+def _refused(request: HttpRequest, link: KioskLink | None) -> HttpResponse:
+    status = 404 if link is None else 410
+    response = render(request, "wallboard/refused.html", {"link": link}, status=status)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _mark_used(link: KioskLink) -> None:
+    """Supervisors see which screens are live; written at most once a minute per link."""
+    now = timezone.now()
+    if link.last_used_at is None or now - link.last_used_at > _LAST_USED_EVERY:
+        KioskLink.objects.filter(pk=link.pk).update(last_used_at=now)
+
+
+def _render(request: HttpRequest, template: str, refresh_url: str) -> HttpResponse:
+    board = snapshot.board()
+    response = render(request, template, _context(board, refresh_url))
+    response["Referrer-Policy"] = "no-referrer"  # a kiosk token must not leave in a Referer
+    return response
+
+
+def _context(board: snapshot.Board, refresh_url: str) -> dict:
+    context = {
+        "board": board,
+        "refresh_url": refresh_url,
+        "refresh_seconds": settings.WALLBOARD_REFRESH_SECONDS,
+        "failed_window_minutes": settings.WALLBOARD_FAILED_WINDOW_MINUTES,
+    }
+    snap = board.snapshot
+    if snap is None:
+        return context
+    health = snap.health
+    team = {snap.users.get(uid, uid): counts for uid, counts in health.per_assignee.items() if uid}
+    # Team members with nothing open are worth seeing too: they can take the next one.
+    team |= {name: Counts() for name in sorted(snap.users.values()) if name not in team}
+    inboxes = {snap.inboxes.get(iid, iid): counts for iid, counts in health.per_inbox.items()}
+    context.update(
+        health=health,
+        team=_rows(team),
+        channels=_rows(health.per_channel),
+        inboxes=_rows(inboxes),
+        longest=[
+            {"waiting": w, "inbox": snap.inboxes.get(w.inbox_id, w.inbox_id)}
+            for w in health.longest_waiting
+        ],
+    )
+    return context
+
+
+def _rows(counts: dict[str, Counts]) -> dict:
+    """The first MAX_ROWS rows, and how many more there are."""
+    items = list(counts.items())
+    return {"rows": items[:MAX_ROWS], "more": max(0, len(items) - MAX_ROWS)}

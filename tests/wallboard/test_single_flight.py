@@ -1,0 +1,88 @@
+"""Ten screens refreshing at once, over real HTTP: one round of upstream requests."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+
+import pytest
+import requests
+from django.core.cache import cache
+
+from dashboard.wallboard import snapshot
+from dashboard.wallboard.models import KioskLink
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SCREENS = 10
+
+
+@pytest.fixture
+def refresh_url(live_server, flownally):
+    flownally.reset(latencyMs=100)  # upstream calls long enough for the screens to overlap
+    _, token = KioskLink.create("TV", None)
+    return f"{live_server.url}/wallboard/k/{token}/refresh/"
+
+
+def upstream_requests(sim) -> int:
+    return len([e for e in sim.request_log() if e["path"].startswith("/v1/")])
+
+
+def screens_at_once(url: str) -> list[str]:
+    """Every screen's board, fetched at the same moment."""
+    start = threading.Barrier(SCREENS)
+    boards: list[str] = []
+
+    def screen():
+        with requests.Session() as session:
+            start.wait()
+            response = session.get(url, headers={"HX-Request": "true"}, timeout=30)
+            assert response.status_code == 200
+            boards.append(response.text)
+
+    threads = [threading.Thread(target=screen) for _ in range(SCREENS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(boards) == SCREENS
+    return boards
+
+
+def open_count(board: str) -> int:
+    return int(re.search(r'data-metric="open">(\d+)<', board)[1])
+
+
+def test_ten_screens_with_no_snapshot_yet_cost_the_requests_of_one(refresh_url, flownally):
+    requests.get(refresh_url, timeout=30).raise_for_status()
+    one_screen = upstream_requests(flownally)
+    assert one_screen >= 6  # four partition walks, the directory, message pages
+
+    cache.clear()
+    flownally.control("DELETE", "requests")
+    boards = screens_at_once(refresh_url)
+    assert upstream_requests(flownally) == one_screen
+    assert len({open_count(board) for board in boards}) == 1
+
+
+def test_ten_screens_finding_the_snapshot_due_start_one_refresh_and_wait_for_none(
+    refresh_url, flownally, settings
+):
+    settings.WALLBOARD_REFRESH_SECONDS = 1
+    requests.get(refresh_url, timeout=30).raise_for_status()  # the first snapshot
+    time.sleep(1.1)
+    flownally.control("DELETE", "requests")
+    requests.get(refresh_url, timeout=30).raise_for_status()  # one screen finds it due
+    snapshot.join_refresh()
+    one_screen = upstream_requests(flownally)
+    assert one_screen >= 4  # the walks and message pages; the directory is still cached
+
+    time.sleep(1.1)
+    flownally.control("DELETE", "requests")
+    boards = screens_at_once(refresh_url)
+    snapshot.join_refresh()
+    assert upstream_requests(flownally) == one_screen
+    # Every screen was answered from the snapshot it found, at least a second old: none
+    # waited for the refresh it caused.
+    ages = [float(re.search(r'data-age="([\d.]+)"', board)[1]) for board in boards]
+    assert min(ages) >= 1.0
