@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dashboard.accounts.models import AuditEntry
@@ -45,8 +44,7 @@ def kiosk_links(request: HttpRequest) -> HttpResponse:
 def revoke(request: HttpRequest, pk: int) -> HttpResponse:
     link = get_object_or_404(KioskLink, pk=pk)
     if not link.revoked:  # revoking twice changes nothing and records nothing
-        link.revoked_at, link.revoked_by = timezone.now(), request.user
-        link.save(update_fields=["revoked_at", "revoked_by"])
+        link.revoke(request.user)
         _audit(request, AuditEntry.Action.KIOSK_REVOKE, link)
     messages.success(
         request, f"“{link.name}” is revoked; its screen shows that at its next refresh."

@@ -10,7 +10,13 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import models
+from django.utils import timezone
+
+# A screen refreshing every few seconds reads its link from the cache, not the database;
+# revoking deletes that entry, and a process with its own cache sees it within this long.
+CACHED_FOR = 10
 
 
 def token_hash(token: str) -> str:
@@ -46,8 +52,28 @@ class KioskLink(models.Model):
     def find(cls, token: str) -> KioskLink | None:
         if not 20 <= len(token) <= 100:
             return None
-        return cls.objects.filter(token_hash=token_hash(token)).first()
+        hashed = token_hash(token)
+        return cache.get_or_set(
+            _cache_key(hashed), lambda: cls.objects.filter(token_hash=hashed).first(), CACHED_FOR
+        )
+
+    def revoke(self, user) -> None:
+        self.revoked_at, self.revoked_by = timezone.now(), user
+        self.save(update_fields=["revoked_at", "revoked_by"])
+        cache.delete(_cache_key(self.token_hash))
+
+    def mark_used(self) -> None:
+        """Supervisors see which screens are live; written at most once a minute."""
+        now = timezone.now()
+        if self.last_used_at is None or (now - self.last_used_at).total_seconds() > 60:
+            KioskLink.objects.filter(pk=self.pk).update(last_used_at=now)
+            self.last_used_at = now
+            cache.set(_cache_key(self.token_hash), self, CACHED_FOR)
 
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+def _cache_key(hashed: str) -> str:
+    return f"wallboard:kiosk:{hashed}"

@@ -35,6 +35,7 @@ FAILURE_KEY = "wallboard:failure:v1"
 LOCK_KEY = "wallboard:lock:v1"
 LOCK_SECONDS = 300  # a crashed refresher blocks the next one this long at most
 PAGE_SIZE = 100  # the contract's largest page
+LONGEST = 7  # conversations listed as waiting longest
 # Disjoint filters that together cover every open conversation, walked concurrently; sorted
 # by creation time, which never changes, so a page boundary cannot skip or repeat one.
 PARTITIONS = [
@@ -113,7 +114,7 @@ def compute() -> Snapshot:
     now = timezone.now()
     failed, scanned = count_failed(conversations, now)
     return Snapshot(
-        health=queue_health(conversations, now),
+        health=queue_health(conversations, now, top=LONGEST),
         failed_deliveries=failed,
         failed_scanned=scanned,
         users=users,

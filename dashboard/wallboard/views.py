@@ -7,15 +7,12 @@ needs no session: nothing can expire mid-shift, and the token opens these two vi
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRefresh
@@ -25,8 +22,8 @@ from dashboard.wallboard import snapshot
 from dashboard.wallboard.metrics import Counts
 from dashboard.wallboard.models import KioskLink
 
-MAX_ROWS = 8  # per table: what fits a 1080p screen in large type
-_LAST_USED_EVERY = timedelta(minutes=1)
+# Rows per table: what fits a 16:9 screen in large type (channels and inboxes share a panel).
+TEAM_ROWS, SHARED_ROWS = 10, 6
 
 
 @require_GET
@@ -53,7 +50,7 @@ def kiosk(request: HttpRequest, token: str) -> HttpResponse:
     link = KioskLink.find(token)
     if link is None or link.revoked:
         return _refused(request, link)
-    _mark_used(link)
+    link.mark_used()
     return _render(request, "wallboard/board.html", reverse("kiosk_refresh", args=[token]))
 
 
@@ -64,7 +61,7 @@ def kiosk_refresh(request: HttpRequest, token: str) -> HttpResponse:
     link = KioskLink.find(token)
     if link is None or link.revoked:
         return HttpResponseClientRefresh()  # reload: the page then says why
-    _mark_used(link)
+    link.mark_used()
     return _render(request, "wallboard/board.html#board", reverse("kiosk_refresh", args=[token]))
 
 
@@ -73,13 +70,6 @@ def _refused(request: HttpRequest, link: KioskLink | None) -> HttpResponse:
     response = render(request, "wallboard/refused.html", {"link": link}, status=status)
     response["Referrer-Policy"] = "no-referrer"
     return response
-
-
-def _mark_used(link: KioskLink) -> None:
-    """Supervisors see which screens are live; written at most once a minute per link."""
-    now = timezone.now()
-    if link.last_used_at is None or now - link.last_used_at > _LAST_USED_EVERY:
-        KioskLink.objects.filter(pk=link.pk).update(last_used_at=now)
 
 
 def _render(request: HttpRequest, template: str, refresh_url: str) -> HttpResponse:
@@ -106,9 +96,9 @@ def _context(board: snapshot.Board, refresh_url: str) -> dict:
     inboxes = {snap.inboxes.get(iid, iid): counts for iid, counts in health.per_inbox.items()}
     context.update(
         health=health,
-        team=_rows(team),
-        channels=_rows(health.per_channel),
-        inboxes=_rows(inboxes),
+        team=_rows(team, TEAM_ROWS),
+        channels=_rows(health.per_channel, SHARED_ROWS),
+        inboxes=_rows(inboxes, SHARED_ROWS),
         longest=[
             {"waiting": w, "inbox": snap.inboxes.get(w.inbox_id, w.inbox_id)}
             for w in health.longest_waiting
@@ -117,7 +107,7 @@ def _context(board: snapshot.Board, refresh_url: str) -> dict:
     return context
 
 
-def _rows(counts: dict[str, Counts]) -> dict:
-    """The first MAX_ROWS rows, and how many more there are."""
+def _rows(counts: dict[str, Counts], limit: int) -> dict:
+    """The first `limit` rows, and how many more there are."""
     items = list(counts.items())
-    return {"rows": items[:MAX_ROWS], "more": max(0, len(items) - MAX_ROWS)}
+    return {"rows": items[:limit], "more": max(0, len(items) - limit)}

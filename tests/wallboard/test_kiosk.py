@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from dashboard.accounts.models import AuditEntry
 from dashboard.accounts.roles import SUPERVISOR, TEAM_LEAD, VIEWER
@@ -106,3 +108,12 @@ def test_an_unknown_link_is_not_found(flownally, client, token):
     assert response.status_code == 404
     assert "This link is not valid" in response.content.decode()
     assert "<script>" not in response.content.decode()
+
+
+def test_a_screen_refreshing_does_not_touch_the_database(kiosk_path, client, settings):
+    settings.WALLBOARD_REFRESH_SECONDS = 60
+    client.get(kiosk_path)  # the first visit reads the link and notes it was used
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(5):
+            assert client.get(f"{kiosk_path}refresh/").status_code == 200
+    assert len(queries) == 0

@@ -31,22 +31,23 @@ def upstream_requests(sim) -> int:
 def screens_at_once(url: str) -> list[str]:
     """Every screen's board, fetched at the same moment."""
     start = threading.Barrier(SCREENS)
-    boards: list[str] = []
+    boards: list = []
 
     def screen():
         with requests.Session() as session:
             start.wait()
-            response = session.get(url, headers={"HX-Request": "true"}, timeout=30)
-            assert response.status_code == 200
-            boards.append(response.text)
+            try:
+                boards.append(session.get(url, headers={"HX-Request": "true"}, timeout=30))
+            except requests.RequestException as error:
+                boards.append(error)
 
     threads = [threading.Thread(target=screen) for _ in range(SCREENS)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(boards) == SCREENS
-    return boards
+    assert [getattr(r, "status_code", r) for r in boards] == [200] * SCREENS
+    return [r.text for r in boards]
 
 
 def open_count(board: str) -> int:
