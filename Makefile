@@ -9,7 +9,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bi
 	$$HOME/.pyenv/versions/3.12*/bin/python3 /usr/local/bin/python3.13 /usr/bin/python3.13 python3; do \
 	"$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo "$$c"; break; }; done)
 
-.PHONY: demo test lint bench-sim bench-client venv clean
+.PHONY: demo test lint bench-sim bench-client bench-wallboard venv clean
 
 venv: $(STAMP)
 
@@ -37,6 +37,10 @@ bench-sim: $(STAMP)
 # The Flownally client: overhead per call, cache hits (local memory and Redis), fan-out, single-flight.
 bench-client: $(STAMP)
 	DEBUG=true LOG_LEVEL=WARNING $(PY) manage.py flownally_client_bench --redis-url redis://127.0.0.1:6379/13
+
+# The wallboard: upstream requests and refresh time per snapshot at 100, 1,000 and 10,000 open conversations.
+bench-wallboard: $(STAMP)
+	DEBUG=true LOG_LEVEL=WARNING $(PY) manage.py wallboard_bench
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -1,0 +1,21 @@
+"""`manage.py wallboard_bench` runs and reports the upstream cost of a refresh."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from django.core.management import call_command
+
+
+def test_it_prints_a_row_per_tenant_size_with_its_upstream_requests():
+    out = io.StringIO()
+    call_command("wallboard_bench", "--open", "50", "250", "--latency-ms", "0", stdout=out)
+    rows = [line.split() for line in out.getvalue().splitlines() if re.match(r"\s*\d", line)]
+    assert len(rows) == 2
+    for row in rows:
+        open_count, list_pages, message_pages, directory, total = map(int, row[:5])
+        assert list_pages >= 4  # one page at least per partition
+        assert message_pages <= 20 and directory == 2
+        assert total == list_pages + message_pages + directory
+    assert int(rows[1][0]) > int(rows[0][0])
