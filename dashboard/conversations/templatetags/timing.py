@@ -37,6 +37,14 @@ def duration_filter(seconds: float | None) -> str:
 
 
 @register.filter
+def rough_duration(seconds: float | None) -> str:
+    """Its largest unit only ('17 h', '45 min'), for a number read from across a room."""
+    if seconds is None:
+        return ""
+    return " ".join(duration(seconds).split(" ")[:2])
+
+
+@register.filter
 def age_words(seconds: float | None) -> str:
     """'4 s', '3 min', '1 h 5 min': how old something is (live.js words it the same)."""
     if seconds is None:
