@@ -46,7 +46,8 @@ class Command(BaseCommand):
             self._wait_for(f"http://127.0.0.1:{options['sim_port']}/_sim/health", simulator)
             call_command("create_demo_accounts")
             self.stdout.write(
-                f"Dashboard: http://127.0.0.1:{options['port']}/  (Ctrl-C stops both)"
+                f"Dashboard: http://127.0.0.1:{options['port']}/  "
+                f"wallboard: http://127.0.0.1:{options['port']}/wallboard/  (Ctrl-C stops both)"
             )
             call_command("runserver", f"127.0.0.1:{options['port']}", use_reloader=False)
         finally:
