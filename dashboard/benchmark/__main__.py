@@ -1,0 +1,337 @@
+"""`python -m dashboard.benchmark --out bench.json`: the dashboard under load on this machine.
+
+Starts the simulator (added latency, a large tenant) and the dashboard under gunicorn with
+production settings, signs in, drives each scenario with wrk, and prints requests/s,
+latency percentiles, errors and upstream requests per dashboard request, the ratios and
+targets of issue 6, worker memory before and after, and how long a delivery change takes
+to show in Chromium. The same numbers go to --out as JSON. Exits non-zero only when it
+could not run; a missed target is a result, not a failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import signal
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from dashboard.benchmark import browser, processes, report, scenarios
+from dashboard.benchmark.load import OK_STATUSES, wrk_available
+from dashboard.benchmark.processes import BenchError, Process
+from dashboard.benchmark.scenarios import STALE_V, WALLBOARD_REFRESH, Cast, Dashboard, Scenario
+from dashboard.benchmark.tenant import Sim
+
+USERNAME = "bench-supervisor"
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m dashboard.benchmark", description=__doc__)
+    parser.add_argument("--out", required=True, type=Path, help="write the results here (JSON)")
+    parser.add_argument("--duration", type=float, default=15, help="seconds per scenario")
+    parser.add_argument("--conversations", type=int, default=10_000, help="tenant size")
+    parser.add_argument("--latency-ms", type=int, default=50, help="added per upstream request")
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=8,
+        help="concurrent clients of the unpaced scenarios (default: the server's 2 x 4 threads)",
+    )
+    parser.add_argument("--viewers", type=int, default=200, help="viewers of the paced poll run")
+    parser.add_argument("--cold-samples", type=int, default=5, help="sequential cold requests")
+    parser.add_argument(
+        "--warm-up", type=float, default=1, help="seconds of each unpaced scenario first (0: none)"
+    )
+    parser.add_argument("--browser-samples", type=int, default=20, help="0: skip the browser")
+    parser.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/12",
+        help="the cache (flushed at start); local memory when it does not answer",
+    )
+    parser.add_argument("--seed", type=int, default=7)
+    return parser.parse_args(argv)
+
+
+@dataclass
+class System:
+    """What a run started: the simulator and the dashboard, signed in."""
+
+    sim: Sim
+    sim_process: Process
+    gunicorn: Process
+    dashboard: Dashboard
+    password: str
+    settings: dict  # the dashboard's own values of the settings the benchmark needs
+    cache: str
+
+    def cpu(self) -> dict[str, float]:
+        return {
+            "dashboard": processes.cpu_seconds(processes.worker_pids(self.gunicorn.pid)),
+            "simulator": processes.cpu_seconds([self.sim_process.pid]),
+        }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    # SIGTERM unwinds like Ctrl-C: through the ExitStack, which stops every child.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    if not wrk_available():
+        print("wrk is not installed (apt-get install wrk; `make bench` does).", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    try:
+        with ExitStack() as stack:
+            workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
+            measurements = _measure(args, _start(args, stack, workdir))
+    except BenchError as error:
+        print(f"The benchmark could not run: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Interrupted; every process the benchmark started is stopped.", file=sys.stderr)
+        return 130
+    measurements["runtime_s"] = round(time.monotonic() - started, 1)
+    args.out.write_text(json.dumps(measurements, indent=2) + "\n")
+    print()
+    print(report.summary(measurements))
+    print(f"\nRan in {measurements['runtime_s']:.0f} s; results in {args.out}")
+    return 0
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def _start(args: argparse.Namespace, stack: ExitStack, workdir: Path) -> System:
+    _say(f"Simulator: {args.conversations:,} conversations, {args.latency_ms} ms per request")
+    sim_process, sim_root = processes.start_simulator(
+        stack,
+        workdir,
+        conversations=args.conversations,
+        latency_ms=args.latency_ms,
+        seed=args.seed,
+    )
+    cache_url, cache = processes.choose_cache(args.redis_url)
+    _say(f"Cache: {cache}")
+    env = processes.dashboard_env(workdir, sim_root, cache_url)
+    password = secrets.token_urlsafe(16)
+    _say("Dashboard: migrate, collectstatic, a Supervisor account")
+    settings = processes.prepare_dashboard(env, USERNAME, password)
+    gunicorn, base = processes.start_dashboard(stack, workdir, env)
+    _say(f"Dashboard: gunicorn {' '.join(processes.gunicorn_args())} on {base}")
+    dashboard = scenarios.sign_in(base, USERNAME, password)
+    return System(Sim(sim_root), sim_process, gunicorn, dashboard, password, settings, cache)
+
+
+def _cast(args: argparse.Namespace, system: System) -> tuple[Cast, int]:
+    """The conversations each scenario uses, and the tenant's size. Reading the tenant is
+    setup, not measurement: it is done without the added latency."""
+    sim = system.sim
+    sim.set_latency(0)
+    conversations = sim.conversations()
+    cast = scenarios.cast(
+        sim, conversations, viewers=args.viewers, cold=args.cold_samples, seed=args.seed
+    )
+    sim.set_latency(args.latency_ms)
+    _say(f"Tenant: {len(conversations):,} conversations, {cast.open_count:,} open or pending")
+    return cast, len(conversations)
+
+
+def _plan(args: argparse.Namespace, system: System, cast: Cast) -> list[Scenario]:
+    dashboard = system.dashboard
+    poll_seconds = system.settings["TIMELINE_POLL_SECONDS"]
+    interval = system.settings["WALLBOARD_REFRESH_SECONDS"]
+    idle_poll = scenarios.poll_path(dashboard, cast.idle)
+    viewer_polls = tuple(scenarios.poll_paths(dashboard, cast.viewers))
+    d, c = args.duration, args.connections
+    # Both wallboard runs last whole refresh intervals and start when the snapshot is due,
+    # so each window holds as many refreshes as one screen causes, however many ask.
+    window = interval * max(1, int(d // interval))
+    changing = cast.changing[0]
+    return [
+        Scenario("list", "1. conversation list /", ("/",), c, d),
+        Scenario(
+            "conversation",
+            "2. conversation page (a cold one each time)",
+            tuple(f"/conversations/{cid}/" for cid in cast.cycle),
+            c,
+            d,
+        ),
+        Scenario("poll_idle", "3. timeline poll, nothing changed", (idle_poll,), c, d, htmx=True),
+        Scenario(
+            "poll_changing",
+            "4. timeline poll, delivery states changing",
+            (f"/conversations/{changing}/timeline/?v={STALE_V}",),
+            c,
+            d,
+            htmx=True,
+            note="every answer renders (the poll's fingerprint is always behind)",
+        ),
+        Scenario(
+            "wallboard",
+            "5. wallboard refresh, 10 screens",
+            (WALLBOARD_REFRESH,),
+            10,
+            window,
+            htmx=True,
+        ),
+        Scenario(
+            "wallboard_one",
+            "5b. wallboard refresh, 1 screen",
+            (WALLBOARD_REFRESH,),
+            1,
+            window,
+            htmx=True,
+        ),
+        Scenario("ping", "6. bare Django view /ping", ("/ping",), c, d),
+        Scenario(
+            "viewers_100",
+            f"7. 100 viewers of one conversation, every {poll_seconds}s",
+            (idle_poll,) * 100,
+            100,
+            d,
+            period_ms=poll_seconds * 1000,
+            htmx=True,
+        ),
+        Scenario(
+            "viewers_200",
+            f"8. {len(viewer_polls)} viewers of as many conversations, every {poll_seconds}s",
+            viewer_polls,
+            len(viewer_polls),
+            d,
+            period_ms=poll_seconds * 1000,
+            htmx=True,
+        ),
+    ]
+
+
+def _measure(args: argparse.Namespace, system: System) -> dict:
+    cast, tenant_size = _cast(args, system)
+    dashboard, sim = system.dashboard, system.sim
+    rss = {"start": processes.worker_rss_kib(system.gunicorn.pid)}
+    # The wallboard's first snapshot: the first screen waits for it.
+    first_snapshot_ms, first_snapshot_status = dashboard.timed_get(WALLBOARD_REFRESH)
+    wallboard_ready_at = time.time()
+    plan = _plan(args, system, cast)
+
+    if args.warm_up:
+        _say(f"Warm-up: {args.warm_up:g} s of each unpaced scenario (not counted)")
+    for scenario in plan if args.warm_up else ():
+        # Not the wallboard: a refresh now would move the moment its runs must start at.
+        if not scenario.period_ms and not scenario.key.startswith("wallboard"):
+            scenarios.run(dashboard, sim, _shortened(scenario, args.warm_up))
+    rss["warm"] = processes.worker_rss_kib(system.gunicorn.pid)
+
+    _say("Cold samples")
+    cold = {
+        "list": scenarios.cold_list(
+            dashboard, sim, args.cold_samples, system.settings["FLOWNALLY_CACHE_TTL_LIST"]
+        ),
+        "conversation": scenarios.cold_conversations(dashboard, sim, cast.cold),
+    }
+
+    rows = {}
+    interval = system.settings["WALLBOARD_REFRESH_SECONDS"]
+    for scenario in plan:
+        _say(f"{scenario.title}: {scenario.connections} connections, {scenario.seconds:.0f} s")
+        if scenario.key.startswith("wallboard"):
+            # Start when the snapshot is due: the window's first request refreshes it.
+            time.sleep(max(0.0, wallboard_ready_at + interval + 0.3 - time.time()))
+        if scenario.key == "poll_changing":
+            with scenarios.flipping(sim.root, cast.changing[1]) as changes:
+                row = scenarios.run(dashboard, sim, scenario, system.cpu)
+            row.notes.append(f"{changes[0]} delivery changes at the simulator")
+        else:
+            row = scenarios.run(dashboard, sim, scenario, system.cpu)
+        if scenario.key.startswith("wallboard"):
+            # The refresh the window started ended with its last upstream request.
+            wallboard_ready_at = row.upstream_last_at or wallboard_ready_at
+        rows[scenario.key] = row
+    rss["end"] = processes.worker_rss_kib(system.gunicorn.pid)
+
+    poll_seconds = system.settings["TIMELINE_POLL_SECONDS"]
+    measurements = {
+        "settings": {
+            "latency_ms": args.latency_ms,
+            "conversations": tenant_size,
+            "open_conversations": cast.open_count,
+            "duration_s": args.duration,
+            "connections": args.connections,
+            "cache": system.cache,
+            "database": "SQLite (a fresh file)",
+            "server": "gunicorn " + " ".join(processes.gunicorn_args()),
+            "load_tool": "wrk",
+            "cpus": os.cpu_count(),
+            "machine": platform.platform(),
+            "timeline_poll_seconds": poll_seconds,
+            "wallboard_refresh_seconds": interval,
+            "wallboard_first_snapshot": {
+                "ms": round(first_snapshot_ms, 1),
+                "status": first_snapshot_status,
+            },
+            "dashboard_settings": system.settings,
+        },
+        "scenarios": {key: report.row_json(row) for key, row in rows.items()},
+        "cold": {key: _cold_json(samples) for key, samples in cold.items()},
+        "browser": _browser(args, system, cast, poll_seconds),
+        "rss": _rss_json(rss),
+    }
+    measurements["ratios"] = report.ratios(measurements)
+    measurements["targets"] = report.targets_json(report.targets(measurements))
+    return measurements
+
+
+def _shortened(scenario: Scenario, seconds: float) -> Scenario:
+    return Scenario(scenario.key, scenario.title, scenario.paths, scenario.connections, seconds)
+
+
+def _cold_json(samples: list[dict]) -> dict:
+    return report.samples_json(
+        [s["ms"] for s in samples],
+        errors=sum(1 for s in samples if s["status"] not in OK_STATUSES),
+        upstream_per_request=round(sum(s["upstream"] for s in samples) / max(1, len(samples)), 3),
+    )
+
+
+def _rss_json(rss: dict[str, dict[int, int]]) -> dict:
+    return {
+        "workers_kib": {
+            moment: {str(k): v for k, v in found.items()} for moment, found in rss.items()
+        },
+        "start_kib": sum(rss["start"].values()),
+        "before_kib": sum(rss["warm"].values()),
+        "after_kib": sum(rss["end"].values()),
+        "same_workers": sorted(rss["start"]) == sorted(rss["end"]),
+    }
+
+
+def _browser(args: argparse.Namespace, system: System, cast: Cast, poll_seconds: int) -> dict:
+    budget = {"budget_ms": poll_seconds * 1000 + 300}
+    why_not = browser.unavailable() if args.browser_samples else "skipped (--browser-samples 0)"
+    if why_not:
+        return report.samples_json([], problem=why_not) | budget
+    _say(f"Browser: {args.browser_samples} delivery changes")
+    try:
+        samples = browser.delivery_latencies(
+            system.dashboard.base,
+            USERNAME,
+            system.password,
+            system.sim,
+            *cast.browser,
+            samples=args.browser_samples,
+            poll_seconds=poll_seconds,
+            seed=args.seed,
+        )
+    except Exception as error:  # the browser failing must not lose the load numbers
+        return report.samples_json([], problem=f"{type(error).__name__}: {error}") | budget
+    return report.samples_json(samples, problem="") | budget
+
+
+if __name__ == "__main__":
+    sys.exit(main())

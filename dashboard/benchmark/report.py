@@ -1,0 +1,279 @@
+"""The run's numbers as one JSON document, a table, and the issue's targets met or missed.
+
+Everything printed is computed from the JSON document (`measurements`), so what is read
+on screen and what is kept on disk cannot disagree.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from dashboard.benchmark.load import percentile
+from dashboard.benchmark.scenarios import Row
+
+
+def row_json(row: Row) -> dict:
+    scenario, result = row.scenario, row.result
+    data = {
+        "title": scenario.title,
+        "path": scenario.paths[0]
+        if len(set(scenario.paths)) == 1
+        else f"{len(set(scenario.paths))} paths",
+        "connections": scenario.connections,
+        "period_ms": scenario.period_ms,
+        "seconds": scenario.seconds,
+        "problem": row.problem,
+        "notes": [*([scenario.note] if scenario.note else []), *row.notes],
+        "upstream_requests": row.upstream,
+        "upstream_by_route": row.upstream_by_route,
+        "cpu_cores": row.cpu_cores,
+    }
+    if result is None:
+        return data | {"requests": 0, "errors": None, "upstream_per_request": None}
+    return data | {
+        "requests": result.requests,
+        "rps": round(result.rps, 1),
+        "p50_ms": _round(result.p50_ms),
+        "p95_ms": _round(result.p95_ms),
+        "p99_ms": _round(result.p99_ms),
+        "max_ms": _round(result.max_ms),
+        "errors": result.errors,
+        "statuses": {str(k): v for k, v in sorted(result.statuses.items())},
+        "socket_errors": result.socket_errors,
+        "upstream_per_request": _round(row.upstream_per_request, 4),
+    }
+
+
+def samples_json(samples_ms: list[float], **extra: object) -> dict:
+    return {
+        "samples_ms": [_round(s) for s in samples_ms],
+        "p50_ms": _round(percentile(samples_ms, 50)),
+        "p95_ms": _round(percentile(samples_ms, 95)),
+        "max_ms": _round(max(samples_ms)) if samples_ms else None,
+        **extra,
+    }
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return round(value, digits)
+
+
+def _get(data: dict, *path: str) -> float | None:
+    for key in path:
+        if not isinstance(data, dict) or data.get(key) is None:
+            return None
+        data = data[key]
+    return data
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None or b == 0 else round(a / b, 3)
+
+
+def ratios(m: dict) -> dict:
+    """The ratios the issue asks for, from the measurements (None when a part is missing)."""
+    s, latency = m["scenarios"], m["settings"]["latency_ms"]
+    rss = m.get("rss", {})
+    return {
+        "poll_idle_rps_over_ping_rps": _ratio(_get(s, "poll_idle", "rps"), _get(s, "ping", "rps")),
+        "poll_changing_rps_over_ping_rps": _ratio(
+            _get(s, "poll_changing", "rps"), _get(s, "ping", "rps")
+        ),
+        "list_cold_p50_over_latency": _ratio(_get(m, "cold", "list", "p50_ms"), latency),
+        "list_p50_over_latency": _ratio(_get(s, "list", "p50_ms"), latency),
+        "conversation_p50_over_latency": _ratio(_get(s, "conversation", "p50_ms"), latency),
+        "conversation_cold_p50_over_latency": _ratio(
+            _get(m, "cold", "conversation", "p50_ms"), latency
+        ),
+        "wallboard_upstream_10_screens_over_1": _ratio(
+            _get(s, "wallboard", "upstream_requests"), _get(s, "wallboard_one", "upstream_requests")
+        ),
+        "worker_rss_growth": _ratio(rss.get("after_kib"), rss.get("before_kib")),
+    }
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    wanted: str
+    measured: str
+    met: bool | None  # None: could not be measured
+
+
+def _check(value: float | None, limit: float, *, at_most: bool = True) -> bool | None:
+    if value is None:
+        return None
+    return value <= limit if at_most else value >= limit
+
+
+def _fmt(value: float | None, unit: str = "", digits: int = 1) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}{unit}"
+
+
+def targets(m: dict) -> list[Target]:
+    s, r = m["scenarios"], m["ratios"]
+    latency = m["settings"]["latency_ms"]
+    poll_budget = m["settings"]["timeline_poll_seconds"] * 1000 + 300
+    list_cold = _get(m, "cold", "list", "p50_ms")
+    conversation = _get(s, "conversation", "p50_ms")
+    conversation_cold = _get(m, "cold", "conversation", "p50_ms")
+    viewers = s.get("viewers_200", {})
+    wallboard_ratio = r["wallboard_upstream_10_screens_over_1"]
+    open_count = m["settings"]["open_conversations"]
+    rss_growth = r["worker_rss_growth"]
+    browser_p95 = _get(m, "browser", "p95_ms")
+    found = [
+        Target(
+            "list page p50, cold cache (sequential)",
+            f"<= {1.2 * latency:.0f} ms (1.2 x L)",
+            _fmt(list_cold, " ms"),
+            _check(list_cold, 1.2 * latency),
+        ),
+        Target(
+            "conversation page p50, cold per conversation (under load)",
+            f"<= {1.3 * latency:.0f} ms (1.3 x L)",
+            _fmt(conversation, " ms"),
+            _check(conversation, 1.3 * latency),
+        ),
+        Target(
+            "conversation page p50, cold (sequential)",
+            f"<= {1.3 * latency:.0f} ms (1.3 x L)",
+            _fmt(conversation_cold, " ms"),
+            _check(conversation_cold, 1.3 * latency),
+        ),
+        Target(
+            "no-change poll p50 (100 viewers of one conversation)",
+            "<= 10 ms",
+            _fmt(_get(s, "viewers_100", "p50_ms"), " ms"),
+            _check(_get(s, "viewers_100", "p50_ms"), 10),
+        ),
+        Target(
+            "no-change poll throughput / bare view throughput",
+            ">= 0.60",
+            _fmt(r["poll_idle_rps_over_ping_rps"], "", 2),
+            _check(r["poll_idle_rps_over_ping_rps"], 0.6, at_most=False),
+        ),
+        Target(
+            "upstream requests per poll (100 viewers of one conversation)",
+            "<= 0.05",
+            _fmt(_get(s, "viewers_100", "upstream_per_request"), "", 3),
+            _check(_get(s, "viewers_100", "upstream_per_request"), 0.05),
+        ),
+        Target(
+            "200 viewers polling every poll interval: errors",
+            "0",
+            str(viewers.get("errors", "n/a")),
+            None if viewers.get("errors") is None else viewers["errors"] == 0,
+        ),
+        Target(
+            "200 viewers polling every poll interval: p95",
+            "<= 100 ms",
+            _fmt(viewers.get("p95_ms"), " ms"),
+            _check(viewers.get("p95_ms"), 100),
+        ),
+        Target(
+            "wallboard: upstream requests of 10 screens / of 1 screen",
+            "<= 1.0 (same window)",
+            _fmt(wallboard_ratio, "", 2),
+            _check(wallboard_ratio, 1.0),
+        ),
+        Target(
+            f"wallboard refresh p95, 10 screens ({open_count:,} open conversations)",
+            "<= 50 ms" + (" (issue: with 10,000 open)" if open_count < 10_000 else ""),
+            _fmt(_get(s, "wallboard", "p95_ms"), " ms"),
+            _check(_get(s, "wallboard", "p95_ms"), 50)
+            if not _get(s, "wallboard", "errors")
+            else False,
+        ),
+        Target(
+            "worker RSS growth over the run (from after the warm-up)",
+            "< 10%",
+            "n/a" if rss_growth is None else f"{100 * (rss_growth - 1):+.1f}%",
+            None if rss_growth is None else rss_growth < 1.10,
+        ),
+        Target(
+            "delivery change visible in the browser, p95",
+            f"<= {poll_budget:.0f} ms (poll interval + 300 ms)",
+            _fmt(browser_p95, " ms"),
+            _check(browser_p95, poll_budget),
+        ),
+    ]
+    return found
+
+
+def table(m: dict) -> str:
+    head = f"{'scenario':<44} {'req/s':>8} {'p50':>8} {'p95':>8} {'p99':>8} {'errors':>7} {'up/req':>7}  notes"
+    lines = [head, "-" * len(head)]
+    for data in m["scenarios"].values():
+        cpu = data.get("cpu_cores") or {}
+        notes = "; ".join(
+            [
+                *data["notes"],
+                *([data["problem"][:120]] if data["problem"] else []),
+                *(["cpu " + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items())] if cpu else []),
+            ]
+        )
+        lines.append(
+            f"{data['title']:<44} {_fmt(data.get('rps')):>8} {_fmt(data.get('p50_ms')):>8} "
+            f"{_fmt(data.get('p95_ms')):>8} {_fmt(data.get('p99_ms')):>8} "
+            f"{data['errors'] if data['errors'] is not None else 'n/a':>7} "
+            f"{_fmt(data.get('upstream_per_request'), '', 3):>7}  {notes}"
+        )
+    for key, data in m.get("cold", {}).items():
+        upstream = data.get("upstream_per_request")
+        lines.append(
+            f"{'cold ' + key + ' (sequential, ' + str(len(data['samples_ms'])) + ' samples)':<44} "
+            f"{'':>8} {_fmt(data['p50_ms']):>8} {_fmt(data['p95_ms']):>8} {'':>8} "
+            f"{data['errors']:>7} {_fmt(upstream, '', 3):>7}  "
+            f"samples ms: {', '.join(_fmt(x, '', 0) for x in data['samples_ms'])}"
+        )
+    browser = m.get("browser")
+    if browser:
+        notes = browser.get("problem") or (
+            f"{len(browser['samples_ms'])} changes, max {_fmt(browser['max_ms'])} ms"
+        )
+        lines.append(
+            f"{'browser: delivery change visible':<44} {'':>8} {_fmt(browser.get('p50_ms')):>8} "
+            f"{_fmt(browser.get('p95_ms')):>8} {'':>8} {'':>7} {'':>7}  {notes}"
+        )
+    return "\n".join(lines)
+
+
+def summary(m: dict) -> str:
+    """What the run prints: the table, memory, ratios and targets."""
+    rss = m["rss"]
+    return "\n".join(
+        [
+            table(m),
+            "",
+            "Cores are CPU seconds per second while the load ran (this machine has "
+            f"{m['settings']['cpus']}); the simulator shares them.",
+            f"Worker RSS: {rss['start_kib'] / 1024:.1f} MiB at start, "
+            f"{rss['before_kib'] / 1024:.1f} MiB after the warm-up, "
+            f"{rss['after_kib'] / 1024:.1f} MiB at the end "
+            f"({len(rss['workers_kib']['start'])} workers"
+            f"{'' if rss['same_workers'] else ', NOT the same workers: one was replaced'})",
+            "Ratios: " + ", ".join(f"{k} {v}" for k, v in m["ratios"].items()),
+            "",
+            "Targets (issue 6):",
+            targets_text([Target(**t) for t in m["targets"]]),
+        ]
+    )
+
+
+def targets_text(found: list[Target]) -> str:
+    mark = {True: "met", False: "MISSED", None: "not measured"}
+    width = max(len(t.name) for t in found)
+    return "\n".join(
+        f"  {mark[t.met]:<12} {t.name:<{width}}  wanted {t.wanted}; measured {t.measured}"
+        for t in found
+    )
+
+
+def targets_json(found: list[Target]) -> list[dict]:
+    return [
+        {"name": t.name, "wanted": t.wanted, "measured": t.measured, "met": t.met} for t in found
+    ]

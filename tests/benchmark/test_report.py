@@ -1,0 +1,134 @@
+"""The report: ratios and targets from the measurements, the printed table, the JSON shape."""
+
+from __future__ import annotations
+
+import json
+
+from dashboard.benchmark import report
+from dashboard.benchmark.load import LoadResult
+from dashboard.benchmark.scenarios import Row, Scenario
+
+KEYS = (
+    "list",
+    "conversation",
+    "poll_idle",
+    "poll_changing",
+    "wallboard",
+    "wallboard_one",
+    "ping",
+    "viewers_100",
+    "viewers_200",
+)
+
+
+def _row(key: str, *, rps: float, p50: float, p95: float, upstream: int = 0, **extra) -> Row:
+    seconds = 10.0
+    requests = int(rps * seconds)
+    result = LoadResult(
+        seconds=seconds,
+        requests=requests,
+        statuses={200: requests - extra.get("failed", 0), 502: extra.get("failed", 0)},
+        socket_errors=0,
+        p50_ms=p50,
+        p95_ms=p95,
+        p99_ms=p95 * 1.2,
+        max_ms=p95 * 2,
+    )
+    return Row(Scenario(key, f"title of {key}", ("/x",), 8, seconds), result, upstream)
+
+
+def _measurements(**rows: Row) -> dict:
+    defaults = {
+        "list": _row("list", rps=200, p50=30, p95=60, upstream=10),
+        "conversation": _row("conversation", rps=80, p50=60, p95=90, upstream=1600),
+        "poll_idle": _row("poll_idle", rps=700, p50=8, p95=20, upstream=20),
+        "poll_changing": _row("poll_changing", rps=300, p50=20, p95=40, upstream=20),
+        "wallboard": _row("wallboard", rps=500, p50=10, p95=30, upstream=70),
+        "wallboard_one": _row("wallboard_one", rps=250, p50=3, p95=5, upstream=70),
+        "ping": _row("ping", rps=1000, p50=1, p95=3),
+        "viewers_100": _row("viewers_100", rps=50, p50=5, p95=40, upstream=20),
+        "viewers_200": _row("viewers_200", rps=100, p50=60, p95=90, upstream=2000),
+    }
+    m = {
+        "settings": {
+            "latency_ms": 50,
+            "open_conversations": 10_500,
+            "timeline_poll_seconds": 2,
+            "cpus": 2,
+        },
+        "scenarios": {k: report.row_json(r) for k, r in (defaults | rows).items()},
+        "cold": {
+            "list": report.samples_json([55, 58, 57], errors=0, upstream_per_request=1.0),
+            "conversation": report.samples_json([60, 62], errors=0, upstream_per_request=2.0),
+        },
+        "browser": report.samples_json([2000.0] * 19 + [2250.0], problem="", budget_ms=2300),
+        "rss": {
+            "workers_kib": {"start": {"1": 90_000, "2": 90_000}},
+            "start_kib": 180_000,
+            "before_kib": 200_000,
+            "after_kib": 210_000,
+            "same_workers": True,
+        },
+    }
+    m["ratios"] = report.ratios(m)
+    m["targets"] = report.targets_json(report.targets(m))
+    return m
+
+
+def _met(m: dict) -> dict[str, bool | None]:
+    return {t["name"]: t["met"] for t in m["targets"]}
+
+
+def test_every_target_is_met_when_every_number_is_inside_it():
+    assert set(_met(_measurements()).values()) == {True}
+
+
+def test_ratios_compare_polls_with_the_bare_view_and_pages_with_the_latency():
+    ratios = _measurements()["ratios"]
+    assert ratios["poll_idle_rps_over_ping_rps"] == 0.7
+    assert ratios["list_cold_p50_over_latency"] == 57 / 50
+    assert ratios["wallboard_upstream_10_screens_over_1"] == 1.0
+    assert ratios["worker_rss_growth"] == 1.05
+
+
+def test_a_slow_poll_misses_the_throughput_target():
+    m = _measurements(poll_idle=_row("poll_idle", rps=300, p50=25, p95=60, upstream=20))
+    assert _met(m)["no-change poll throughput / bare view throughput"] is False
+
+
+def test_ten_screens_costing_more_upstream_than_one_miss_the_wallboard_target():
+    m = _measurements(wallboard=_row("wallboard", rps=500, p50=10, p95=30, upstream=140))
+    assert _met(m)["wallboard: upstream requests of 10 screens / of 1 screen"] is False
+
+
+def test_any_error_among_200_viewers_misses_the_target():
+    m = _measurements(viewers_200=_row("viewers_200", rps=100, p50=60, p95=90, failed=1))
+    assert _met(m)["200 viewers polling every poll interval: errors"] is False
+
+
+def test_a_scenario_that_could_not_run_is_not_measured_rather_than_met():
+    broken = Row(Scenario("viewers_100", "t", ("/x",), 100, 10), None, problem="wrk failed")
+    met = _met(_measurements(viewers_100=broken))
+    assert met["no-change poll p50 (100 viewers of one conversation)"] is None
+    assert met["upstream requests per poll (100 viewers of one conversation)"] is None
+
+
+def test_the_json_document_has_numbers_for_every_scenario_and_survives_a_round_trip():
+    m = _measurements()
+    again = json.loads(json.dumps(m))
+    assert again == m
+    for key in KEYS:
+        data = again["scenarios"][key]
+        for field in ("rps", "p50_ms", "p95_ms", "p99_ms", "errors", "upstream_per_request"):
+            assert isinstance(data[field], int | float), (key, field)
+    assert {t["met"] for t in again["targets"]} <= {True, False, None}
+
+
+def test_the_summary_shows_every_scenario_and_every_target():
+    m = _measurements()
+    text = report.summary(m)
+    for key in KEYS:
+        assert f"title of {key}" in text
+    for target in m["targets"]:
+        assert target["name"] in text
+    assert "cold list (sequential, 3 samples)" in text

@@ -1,0 +1,109 @@
+"""`python -m dashboard.benchmark` end to end, small: every scenario runs and has numbers.
+
+What the numbers are is the benchmark's business (it prints them); this only checks that
+it runs, on a tiny tenant with little latency and a second per scenario."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dashboard.benchmark import browser
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = (
+    "list",
+    "conversation",
+    "poll_idle",
+    "poll_changing",
+    "wallboard",
+    "wallboard_one",
+    "ping",
+    "viewers_100",
+    "viewers_200",
+)
+
+pytestmark = pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> dict:
+    out = tmp_path_factory.mktemp("bench") / "results.json"
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env["WALLBOARD_REFRESH_SECONDS"] = "1"  # the wallboard's runs last whole intervals
+    finished = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dashboard.benchmark",
+            "--out",
+            str(out),
+            "--duration",
+            "1",
+            "--conversations",
+            "200",
+            "--latency-ms",
+            "5",
+            "--viewers",
+            "10",
+            "--cold-samples",
+            "1",
+            "--warm-up",
+            "0",
+            "--browser-samples",
+            "2",
+            "--redis-url",
+            "redis://127.0.0.1:6379/11",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
+    assert "Targets (issue 6):" in finished.stdout
+    return json.loads(out.read_text())
+
+
+def test_every_scenario_ran_and_has_numbers(results):
+    assert set(results["scenarios"]) == set(SCENARIOS)
+    for key, data in results["scenarios"].items():
+        assert data["problem"] == "", key
+        assert data["requests"] > 0, key
+        for field in ("rps", "p50_ms", "p95_ms", "p99_ms", "upstream_per_request"):
+            assert isinstance(data[field], int | float), (key, field)
+
+
+def test_nothing_failed(results):
+    for key, data in results["scenarios"].items():
+        assert data["errors"] == 0, (key, data["statuses"])
+    for key, data in results["cold"].items():
+        assert data["errors"] == 0, key
+
+
+def test_upstream_requests_are_counted_at_the_simulator(results):
+    scenarios = results["scenarios"]
+    assert scenarios["ping"]["upstream_requests"] == 0
+    # A conversation page never seen before reads the conversation and its messages.
+    assert scenarios["conversation"]["upstream_per_request"] >= 2
+    assert results["cold"]["conversation"]["upstream_per_request"] == 2
+
+
+def test_memory_ratios_and_targets_are_reported(results):
+    assert results["rss"]["after_kib"] > 0
+    assert results["ratios"]["poll_idle_rps_over_ping_rps"] > 0
+    assert len(results["targets"]) >= 10
+
+
+@pytest.mark.skipif(bool(browser.unavailable()), reason=browser.unavailable() or "-")
+def test_the_browser_saw_each_delivery_change(results):
+    assert results["browser"]["problem"] == ""
+    assert len(results["browser"]["samples_ms"]) == 2
