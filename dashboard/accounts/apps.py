@@ -8,3 +8,8 @@ class AccountsConfig(AppConfig):
     label = "accounts"
     verbose_name = "Accounts and audit"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from dashboard.accounts import backends
+
+        backends.connect()

@@ -4,6 +4,11 @@ The timeline polls while anything can still change (a message not yet in a final
 the conversation not closed). Each poll carries a fingerprint of what the page shows (the header rides along, swapped out of band); when
 Flownally's answer has the same fingerprint the poll gets 204 and htmx swaps nothing, and
 when nothing can change any more it gets 286, which stops htmx polling.
+
+The latest fingerprint of each conversation is kept in the cache for as long as the reads
+it came from stay fresh, so a poll that already shows it is answered from that one entry
+(no other read, no rendering): a hundred viewers of one conversation cost little more
+than one.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from dashboard.conversations.forms import QUICK_REACTIONS, new_key
 from dashboard.conversations.media import INLINE
 from dashboard.conversations.views import HtmxHttpRequest
 from dashboard.core.upstream import describe
-from dashboard.flownally import client
+from dashboard.flownally import cache, client
 from dashboard.flownally.errors import FlownallyError, NotFound, ValidationFailed
 from dashboard.flownally.models import ConversationDetails, Message, Page
 
@@ -50,6 +55,30 @@ def fingerprint(details: ConversationDetails, messages: Page[Message]) -> str:
 def settled(details: ConversationDetails, messages: Page[Message]) -> bool:
     """Nothing on the timeline can change any more."""
     return details.status == "closed" and not any(m.in_flight for m in messages.items)
+
+
+def _latest(conversation_id: str) -> tuple[object, tuple]:
+    """The latest fingerprint kept for this conversation (tagged like the reads behind it:
+    an action here moves the tag on, and it is gone), and the tags' generations."""
+    return cache.get_current(f"timeline:{conversation_id}", (f"cnv:{conversation_id}",))
+
+
+def _remember(
+    conversation_id: str, generations: tuple, context: dict, messages: Page[Message]
+) -> None:
+    """Keep what the timeline shows now until the reads behind it expire."""
+    ttl = min(settings.FLOWNALLY_CACHE_TTL_CONVERSATION, settings.FLOWNALLY_CACHE_TTL_MESSAGES)
+    fresh_for = ttl - messages.age
+    if fresh_for > 0:
+        known = (context["fingerprint"], not context["live"], cache.now() + fresh_for)
+        cache.set_current(f"timeline:{conversation_id}", generations, known, fresh_for)
+
+
+def _already_shown(known: object, shown: str) -> HttpResponse | None:
+    """204 (or 286) when the poll's fingerprint is the latest one known, else None."""
+    if not (shown and isinstance(known, tuple) and known[0] == shown and cache.now() < known[2]):
+        return None
+    return HttpResponseStopPolling() if known[1] else HttpResponse(status=204)
 
 
 def _timeline_context(
@@ -111,6 +140,10 @@ def render_detail(
 
     before = request.GET.get("before", "")[:1000]
     try:
+        _, generations = _latest(client.valid_id("cnv", conversation_id))
+    except NotFound:
+        raise Http404("No such conversation") from None
+    try:
         details, messages, inboxes, users = client.fan_out(
             lambda: client.conversation_get(conversation_id),
             lambda: client.conversation_messages(conversation_id, page_token=before or None),
@@ -130,6 +163,8 @@ def render_detail(
         details, messages, users, live=not before, can_react=request.user.has_perm(perm("react"))
     )
     context.update(_header_context(details, inboxes, users), problem=None, before=before)
+    if not before:
+        _remember(conversation_id, generations, context, messages)
     newest = messages.items[0].id if messages.items and not before else None
     context.update(panel_forms(details, newest, users, bound))
     return render(request, "conversations/detail.html", context, status=status)
@@ -139,6 +174,12 @@ def render_detail(
 @permission_required(perm("view_conversations"), raise_exception=True)
 def conversation_timeline(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
     """The timeline's poll: 204 when nothing changed, 286 when nothing can change."""
+    try:
+        known, generations = _latest(client.valid_id("cnv", conversation_id))
+    except NotFound:
+        raise Http404("No such conversation") from None
+    if answer := _already_shown(known, request.GET.get("v", "")):
+        return answer
     try:
         details, messages, inboxes, users = client.fan_out(
             lambda: client.conversation_get(conversation_id),
@@ -153,6 +194,7 @@ def conversation_timeline(request: HtmxHttpRequest, conversation_id: str) -> Htt
     context = _timeline_context(
         details, messages, users, live=True, can_react=request.user.has_perm(perm("react"))
     )
+    _remember(conversation_id, generations, context, messages)
     if context["fingerprint"] == request.GET.get("v"):
         return HttpResponseStopPolling() if settled(details, messages) else HttpResponse(status=204)
     context.update(_header_context(details, inboxes, users))

@@ -83,6 +83,24 @@ def make_key(name: str, tags: Iterable[str] = ()) -> str:
     return f"{_PREFIX}v1:{digest}"
 
 
+def get_current(name: str, tags: Iterable[str]) -> tuple[object | None, tuple]:
+    """(value, generations): the value `set_current` kept under `name` unless one of its
+    tags was invalidated since, in one round trip. Pass the generations to `set_current`:
+    read before the value was computed, they can only make it miss too early, never late."""
+    gen_keys = [f"{_PREFIX}gen:{tag}" for tag in sorted(tags)]
+    key = f"{_PREFIX}current:{name}"
+    found = cache.get_many([key, *gen_keys])
+    generations = tuple(found.get(k, 0) for k in gen_keys)
+    entry = found.get(key)
+    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == generations:
+        return entry[1], generations
+    return None, generations
+
+
+def set_current(name: str, generations: tuple, value: object, timeout: float) -> None:
+    cache.set(f"{_PREFIX}current:{name}", (generations, value), timeout=_whole_seconds(timeout))
+
+
 def _fresh(entry: object, ttl: float) -> bool:
     return isinstance(entry, tuple) and now() - entry[0] < ttl
 

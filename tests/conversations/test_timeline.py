@@ -134,3 +134,50 @@ def test_a_reassignment_elsewhere_reaches_the_header(viewer, flownally):
         response.status_code == 200
         and "Ola Kozłowska" in response.content.decode().split('id="conversation-head"', 1)[1]
     )
+
+
+@pytest.fixture
+def watcher(flownally, client_as):
+    """A viewer with the default cache lifetimes, as in production."""
+    flownally.control("POST", "config", {"failRate": 0, "readRate": 0})
+    return client_as(VIEWER)
+
+
+def test_polls_that_already_show_the_latest_cost_no_upstream_read_or_query(watcher, flownally):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    fingerprint = watcher.get(PAGE).context["fingerprint"]
+    before = len(flownally.request_log())
+    with CaptureQueriesContext(connection) as queries:
+        answers = {_poll(watcher, fingerprint).status_code for _ in range(50)}
+    assert answers == {204}
+    assert len(flownally.request_log()) == before
+    assert len(queries) == 0  # session, user and permissions come from the cache too
+
+
+def test_an_action_here_makes_the_next_poll_swap_at_once(watcher, flownally):
+    from dashboard.flownally import client
+
+    fingerprint = watcher.get(PAGE).context["fingerprint"]
+    assert _poll(watcher, fingerprint).status_code == 204
+    client.conversation_message_send(REFERENCE_CONVERSATION_ID, client.text("On its way"))
+    response = _poll(watcher, fingerprint)
+    assert response.status_code == 200
+    assert "On its way" in response.content.decode()
+
+
+def test_a_change_at_flownally_shows_once_the_reads_behind_the_answer_expire(
+    watcher, flownally, monkeypatch
+):
+    import dashboard.flownally.cache as cache
+
+    fingerprint = watcher.get(PAGE).context["fingerprint"]
+    flownally.control(
+        "POST", "inbound", {"conversationId": REFERENCE_CONVERSATION_ID, "text": "Still there?"}
+    )
+    later = cache.now() + 2.5  # past both the conversation's and the messages' lifetime
+    monkeypatch.setattr(cache, "now", lambda: later)
+    response = _poll(watcher, fingerprint)
+    assert response.status_code == 200
+    assert "Still there?" in response.content.decode()
