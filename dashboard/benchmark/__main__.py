@@ -258,6 +258,7 @@ def _measure(args: argparse.Namespace, system: System) -> dict:
     poll_seconds = system.settings["TIMELINE_POLL_SECONDS"]
     measurements = {
         "settings": {
+            "code": processes.code_version(),
             "latency_ms": args.latency_ms,
             "conversations": tenant_size,
             "open_conversations": cast.open_count,

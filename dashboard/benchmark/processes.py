@@ -242,6 +242,18 @@ def start_dashboard(stack: ExitStack, workdir: Path, env: dict[str, str]) -> tup
     return process, base
 
 
+def code_version() -> str:
+    """The commit measured, marked -dirty when the working tree has changes."""
+    finished = subprocess.run(
+        ["git", "describe", "--always", "--dirty"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return finished.stdout.strip() or "unknown"
+
+
 def worker_pids(master_pid: int) -> list[int]:
     """gunicorn's workers: the children of its master."""
     return sorted(pid for pid, status in _statuses() if int(status.get("PPid", "0")) == master_pid)

@@ -244,9 +244,14 @@ def table(m: dict) -> str:
 
 def summary(m: dict) -> str:
     """What the run prints: the table, memory, ratios and targets."""
-    rss = m["rss"]
+    rss, settings = m["rss"], m["settings"]
     return "\n".join(
         [
+            f"Code {settings['code']}; upstream latency {settings['latency_ms']} ms; "
+            f"{settings['conversations']:,} conversations "
+            f"({settings['open_conversations']:,} open or pending); {settings['cpus']} cores; "
+            f"cache: {settings['cache']}",
+            "",
             table(m),
             "",
             "Cores are CPU seconds per second while the load ran (this machine has "

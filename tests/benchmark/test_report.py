@@ -51,8 +51,11 @@ def _measurements(**rows: Row) -> dict:
     }
     m = {
         "settings": {
+            "code": "abc1234",
             "latency_ms": 50,
+            "conversations": 22_000,
             "open_conversations": 10_500,
+            "cache": "Redis",
             "timeline_poll_seconds": 2,
             "cpus": 2,
         },
