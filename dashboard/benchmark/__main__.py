@@ -252,6 +252,7 @@ def _measure(args: argparse.Namespace, system: System) -> dict:
         if scenario.key.startswith("wallboard"):
             # The refresh the window started ended with its last upstream request.
             wallboard_ready_at = row.upstream_last_at or wallboard_ready_at
+        rss[scenario.key] = processes.worker_rss_kib(system.gunicorn.pid)
         rows[scenario.key] = row
     rss["end"] = processes.worker_rss_kib(system.gunicorn.pid)
 
@@ -301,6 +302,7 @@ def _cold_json(samples: list[dict]) -> dict:
 
 
 def _rss_json(rss: dict[str, dict[int, int]]) -> dict:
+    """Workers' RSS at start, after the warm-up, after each scenario, and at the end."""
     return {
         "workers_kib": {
             moment: {str(k): v for k, v in found.items()} for moment, found in rss.items()

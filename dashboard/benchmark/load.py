@@ -153,6 +153,8 @@ def run_wrk(
     headers: Iterable[str] = (),
 ) -> LoadResult:
     """Run wrk against `base_url`, cycling through `paths` as fast as it is answered."""
+    if not paths:
+        raise ValueError("no paths to request")
     with tempfile.NamedTemporaryFile("w", suffix=".paths", delete=False) as listing:
         listing.write("\n".join(paths) + "\n")
     try:

@@ -260,7 +260,13 @@ def summary(m: dict) -> str:
             f"{rss['before_kib'] / 1024:.1f} MiB after the warm-up, "
             f"{rss['after_kib'] / 1024:.1f} MiB at the end "
             f"({len(rss['workers_kib']['start'])} workers"
-            f"{'' if rss['same_workers'] else ', NOT the same workers: one was replaced'})",
+            f"{'' if rss['same_workers'] else ', NOT the same workers: one was replaced'}); "
+            "after each scenario: "
+            + ", ".join(
+                f"{moment} {sum(found.values()) / 1024:.0f}"
+                for moment, found in rss["workers_kib"].items()
+                if moment not in ("start", "warm", "end")
+            ),
             "Ratios: " + ", ".join(f"{k} {v}" for k, v in m["ratios"].items()),
             "",
             "Targets (issue 6):",
