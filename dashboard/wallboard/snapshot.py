@@ -132,7 +132,10 @@ def board() -> Board:
             _refresh_or_wait()
             snapshot, failure = _stored()
     elif _due(snapshot, failure) and (token := _take_lock()):
-        _in_background(lambda: _refresh_holding_lock(token))
+        if _due(*_stored()):
+            _in_background(lambda: _refresh_holding_lock(token))
+        else:  # a refresh finished between our read and our lock: nothing left to do
+            _release(token)
     if snapshot is not None and failure is not None and failure.at < snapshot.taken_at:
         failure = None
     age = None if snapshot is None else max(0.0, time.time() - snapshot.taken_at)
@@ -173,14 +176,21 @@ def _refresh_holding_lock(token: str) -> None:
         cache.set(SNAPSHOT_KEY, snapshot, timeout=None)
         cache.delete(FAILURE_KEY)
     finally:
-        if cache.get(LOCK_KEY) == token:
-            cache.delete(LOCK_KEY)
+        _release(token)
+
+
+def _release(token: str) -> None:
+    if cache.get(LOCK_KEY) == token:
+        cache.delete(LOCK_KEY)
 
 
 def _refresh_or_wait() -> None:
     """The first snapshot: compute it, or wait while another caller does."""
     if token := _take_lock():
-        _refresh_holding_lock(token)
+        if _due(*_stored()):
+            _refresh_holding_lock(token)
+        else:
+            _release(token)
         return
     deadline = time.monotonic() + LOCK_SECONDS
     while time.monotonic() < deadline and cache.get(LOCK_KEY) is not None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils.html import escape
 
 from dashboard.accounts.roles import SUPERVISOR, TEAM_LEAD, VIEWER
@@ -201,3 +204,25 @@ def test_the_board_is_read_only(flownally, client_as):
     assert client.post("/wallboard/refresh/").status_code == 405
     html = client.get("/wallboard/").content.decode()
     assert "<form" not in html and "<button" not in html and "<a " not in html
+
+
+def test_a_refresh_that_lands_while_a_screen_takes_the_lock_is_not_repeated(
+    flownally, client_as, settings, monkeypatch
+):
+    settings.WALLBOARD_REFRESH_SECONDS = 1
+    client = client_as(VIEWER)
+    client.get("/wallboard/")
+    old = cache.get(snapshot.SNAPSHOT_KEY)
+    monkeypatch.setattr(time, "time", lambda: old.taken_at + 2)  # the snapshot is due
+    take_lock = snapshot._take_lock
+
+    def another_screen_refreshed_first():
+        cache.set(snapshot.SNAPSHOT_KEY, replace(old, taken_at=old.taken_at + 1.5))
+        return take_lock()
+
+    monkeypatch.setattr(snapshot, "_take_lock", another_screen_refreshed_first)
+    before = len(flownally.request_log())
+    client.get("/wallboard/refresh/")
+    snapshot.join_refresh()
+    assert len(flownally.request_log()) == before
+    assert cache.get(snapshot.LOCK_KEY) is None  # and the lock is not left behind
