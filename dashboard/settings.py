@@ -90,7 +90,7 @@ WALLBOARD_REFRESH_SECONDS = env.int("WALLBOARD_REFRESH_SECONDS", default=10)
 WALLBOARD_FAILED_WINDOW_MINUTES = env.int("WALLBOARD_FAILED_WINDOW_MINUTES", default=60)
 WALLBOARD_FAILED_SCAN = env.int("WALLBOARD_FAILED_SCAN", default=20)
 # Threads per process for fetching a page's independent calls at the same time.
-FLOWNALLY_FANOUT_WORKERS = env.int("FLOWNALLY_FANOUT_WORKERS", default=8)
+FLOWNALLY_FANOUT_WORKERS = env.int("FLOWNALLY_FANOUT_WORKERS", default=32)
 if not FLOWNALLY_API_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured(
         f"FLOWNALLY_API_URL must be an http(s) URL ending in /v1, got {FLOWNALLY_API_URL!r}."

@@ -42,7 +42,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--connections",
         type=int,
         default=8,
-        help="concurrent clients of the unpaced scenarios (default: the server's 2 x 4 threads)",
+        help="concurrent clients of the unpaced scenarios (8: comparable across server layouts)",
     )
     parser.add_argument("--viewers", type=int, default=200, help="viewers of the paced poll run")
     parser.add_argument("--cold-samples", type=int, default=5, help="sequential cold requests")

@@ -24,7 +24,16 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 SIM_TOKEN = "sim-token"
 # What gunicorn runs with when the Dockerfile cannot be read.
-DEFAULT_GUNICORN = ["gunicorn", "dashboard.wsgi", "--workers", "2", "--threads", "4"]
+DEFAULT_GUNICORN = [
+    "gunicorn",
+    "dashboard.wsgi",
+    "--workers",
+    "2",
+    "--threads",
+    "8",
+    "--keep-alive",
+    "5",
+]
 # Variables of the test run or the caller's shell that must not reach a production process.
 _NOT_INHERITED = ("DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE", "PYTEST_CURRENT_TEST")
 # The settings the benchmark needs to know, read from the dashboard itself.

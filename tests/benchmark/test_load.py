@@ -127,11 +127,12 @@ def server() -> Iterator[str]:
     httpd.server_close()
 
 
-needs_wrk = pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+@pytest.fixture
+def wrk() -> None:
+    assert shutil.which("wrk"), "wrk is missing: `apt-get install wrk` (.ci/run and make bench do)"
 
 
-@needs_wrk
-def test_wrk_cycles_through_the_paths_and_tallies_every_status(server):
+def test_wrk_cycles_through_the_paths_and_tallies_every_status(wrk, server):
     result = run_wrk(server, ["/ok", "/same", "/gone"], connections=2, seconds=1)
     assert result.requests > 30
     assert set(result.statuses) == {200, 204, 404}
@@ -139,8 +140,7 @@ def test_wrk_cycles_through_the_paths_and_tallies_every_status(server):
     assert result.p50_ms > 0
 
 
-@needs_wrk
-def test_each_viewer_polls_once_a_period_starting_at_once(server):
+def test_each_viewer_polls_once_a_period_starting_at_once(wrk, server):
     result = run_viewers(server, ["/same", "/ok"], period_ms=400, seconds=1)
     # Requests at 0, 0.4 and 0.8 s of each viewer's second.
     assert result.statuses in ({204: 3, 200: 3}, {204: 3, 200: 4}, {204: 4, 200: 3})

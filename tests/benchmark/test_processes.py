@@ -12,13 +12,14 @@ def test_gunicorn_runs_with_the_dockerfiles_workers_and_threads_on_our_own_addre
     args = processes.gunicorn_args()
     assert args[0] == "dashboard.wsgi"
     assert args[args.index("--workers") + 1] == "2"
-    assert args[args.index("--threads") + 1] == "4"
+    assert args[args.index("--threads") + 1] == "8"
+    assert args[args.index("--keep-alive") + 1] == "5"
     assert "--bind" not in args
 
 
 def test_without_a_readable_dockerfile_it_uses_the_same_layout(tmp_path):
     args = processes.gunicorn_args(tmp_path / "missing")
-    assert args == ["dashboard.wsgi", "--workers", "2", "--threads", "4"]
+    assert args == ["dashboard.wsgi", "--workers", "2", "--threads", "8", "--keep-alive", "5"]
 
 
 def test_without_redis_it_falls_back_to_local_memory_and_says_so():
