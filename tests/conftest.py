@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import pytest
 import requests
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 
 from dashboard.simulator.server import SimServer, Simulator, start_in_thread
 
@@ -130,3 +132,27 @@ def pytest_report_header(config: pytest.Config) -> str:
     from django.conf import settings
 
     return f"backends: database {settings.DATABASES['default']['ENGINE']}, cache {settings.CACHES['default']['BACKEND']}"
+
+
+@pytest.fixture
+def flownally(sim, settings):
+    """The dashboard pointed at a fresh simulator."""
+    settings.FLOWNALLY_API_URL = sim.base_url
+    settings.FLOWNALLY_API_TOKEN = "sim-token"
+    return sim
+
+
+@pytest.fixture
+def client_as(client, db):
+    """Sign the test client in as a new account with `role` (None: no role)."""
+
+    def sign_in(role: str | None):
+        user = get_user_model().objects.create_user(
+            (role or "norole").replace(" ", "-").lower(), password="a-long-test-password"
+        )
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+        client.force_login(user)
+        return client
+
+    return sign_in

@@ -11,21 +11,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from dashboard.accounts.roles import ensure_roles
+from dashboard.benchmark.browser import CHROMIUM, FLAGS
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by the
 # test itself are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "a-long-test-password"
 

@@ -22,13 +22,6 @@ def signed_in(client):
     return client
 
 
-@pytest.fixture
-def flownally(sim, settings):
-    settings.FLOWNALLY_API_URL = sim.base_url
-    settings.FLOWNALLY_API_TOKEN = "sim-token"
-    return sim
-
-
 class TestHealthz:
     def test_it_says_ok_when_the_database_answers(self, client):
         response = client.get("/healthz")

@@ -41,13 +41,6 @@ DAY = 24 * 3600
 
 
 @pytest.fixture
-def flownally(sim, settings):
-    """The client pointed at this test's simulator."""
-    settings.FLOWNALLY_API_URL = sim.base_url
-    return sim
-
-
-@pytest.fixture
 def no_cache(settings):
     """Every read reaches the simulator."""
     settings.FLOWNALLY_CACHE_TTL_LIST = 0
