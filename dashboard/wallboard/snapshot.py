@@ -72,9 +72,13 @@ class Board:
 
     @property
     def stale(self) -> bool:
-        return self.failure is not None or (
-            self.age is not None and self.age > 3 * settings.WALLBOARD_REFRESH_SECONDS + 60
-        )
+        return self.failure is not None or (self.age is not None and self.age > stale_after())
+
+
+def stale_after() -> int:
+    """Seconds after which numbers are stale even with no failure recorded: refreshes have
+    stopped arriving (live.js applies the same limit when the dashboard stops answering)."""
+    return 3 * settings.WALLBOARD_REFRESH_SECONDS + 60
 
 
 def _walk(filters: dict) -> list[Conversation]:

@@ -26,10 +26,13 @@ from dashboard.wallboard.models import KioskLink
 TEAM_ROWS, SHARED_ROWS = 10, 6
 
 
+PAGE, BOARD = "wallboard/board.html", "wallboard/board.html#board"
+
+
 @require_GET
 @permission_required(perm("view_wallboard"), raise_exception=True)
 def wallboard(request: HttpRequest) -> HttpResponse:
-    return _render(request, "wallboard/board.html", reverse("wallboard_refresh"))
+    return _render(request, PAGE)
 
 
 @never_cache
@@ -40,7 +43,7 @@ def wallboard_refresh(request: HttpRequest) -> HttpResponse:
         return HttpResponseClientRefresh()  # reload: the page then asks for sign-in
     if not request.user.has_perm(perm("view_wallboard")):
         raise PermissionDenied
-    return _render(request, "wallboard/board.html#board", reverse("wallboard_refresh"))
+    return _render(request, BOARD)
 
 
 @never_cache
@@ -49,9 +52,11 @@ def wallboard_refresh(request: HttpRequest) -> HttpResponse:
 def kiosk(request: HttpRequest, token: str) -> HttpResponse:
     link = KioskLink.find(token)
     if link is None or link.revoked:
-        return _refused(request, link)
+        return _no_referrer(
+            render(request, "wallboard/refused.html", {"link": link}, status=410 if link else 404)
+        )
     link.mark_used()
-    return _render(request, "wallboard/board.html", reverse("kiosk_refresh", args=[token]))
+    return _render(request, PAGE, token)
 
 
 @never_cache
@@ -62,19 +67,16 @@ def kiosk_refresh(request: HttpRequest, token: str) -> HttpResponse:
     if link is None or link.revoked:
         return HttpResponseClientRefresh()  # reload: the page then says why
     link.mark_used()
-    return _render(request, "wallboard/board.html#board", reverse("kiosk_refresh", args=[token]))
+    return _render(request, BOARD, token)
 
 
-def _refused(request: HttpRequest, link: KioskLink | None) -> HttpResponse:
-    status = 404 if link is None else 410
-    response = render(request, "wallboard/refused.html", {"link": link}, status=status)
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+def _render(request: HttpRequest, template: str, token: str | None = None) -> HttpResponse:
+    """The board, refreshing through the kiosk link it was opened with, if any."""
+    refresh_url = reverse("kiosk_refresh", args=[token]) if token else reverse("wallboard_refresh")
+    return _no_referrer(render(request, template, _context(snapshot.board(), refresh_url)))
 
 
-def _render(request: HttpRequest, template: str, refresh_url: str) -> HttpResponse:
-    board = snapshot.board()
-    response = render(request, template, _context(board, refresh_url))
+def _no_referrer(response: HttpResponse) -> HttpResponse:
     response["Referrer-Policy"] = "no-referrer"  # a kiosk token must not leave in a Referer
     return response
 
@@ -84,6 +86,7 @@ def _context(board: snapshot.Board, refresh_url: str) -> dict:
         "board": board,
         "refresh_url": refresh_url,
         "refresh_seconds": settings.WALLBOARD_REFRESH_SECONDS,
+        "stale_after": snapshot.stale_after(),
         "failed_window_minutes": settings.WALLBOARD_FAILED_WINDOW_MINUTES,
     }
     snap = board.snapshot

@@ -1,0 +1,14 @@
+"""The benchmark's tests."""
+
+# Every scenario a full run reports, by key.
+SCENARIO_KEYS = (
+    "list",
+    "conversation",
+    "poll_idle",
+    "poll_changing",
+    "wallboard",
+    "wallboard_one",
+    "ping",
+    "viewers_100",
+    "viewers_200",
+)

@@ -7,18 +7,7 @@ import json
 from dashboard.benchmark import report
 from dashboard.benchmark.load import LoadResult
 from dashboard.benchmark.scenarios import Row, Scenario
-
-KEYS = (
-    "list",
-    "conversation",
-    "poll_idle",
-    "poll_changing",
-    "wallboard",
-    "wallboard_one",
-    "ping",
-    "viewers_100",
-    "viewers_200",
-)
+from tests.benchmark import SCENARIO_KEYS as KEYS
 
 
 def _row(key: str, *, rps: float, p50: float, p95: float, upstream: int = 0, **extra) -> Row:

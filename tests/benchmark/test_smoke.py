@@ -15,19 +15,9 @@ from pathlib import Path
 import pytest
 
 from dashboard.benchmark import browser
+from tests.benchmark import SCENARIO_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
-SCENARIOS = (
-    "list",
-    "conversation",
-    "poll_idle",
-    "poll_changing",
-    "wallboard",
-    "wallboard_one",
-    "ping",
-    "viewers_100",
-    "viewers_200",
-)
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +63,7 @@ def results(tmp_path_factory) -> dict:
 
 
 def test_every_scenario_ran_and_has_numbers(results):
-    assert set(results["scenarios"]) == set(SCENARIOS)
+    assert set(results["scenarios"]) == set(SCENARIO_KEYS)
     for key, data in results["scenarios"].items():
         assert data["problem"] == "", key
         assert data["requests"] > 0, key

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from dashboard.accounts.roles import VIEWER
+from dashboard.accounts.roles import SUPERVISOR, VIEWER
 from dashboard.simulator.server import Simulator, start_in_thread
 from dashboard.wallboard.models import KioskLink
 from tests.browser.conftest import screenshot
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def flownally(dashboard, settings):
+def upstream(dashboard, settings):
     """A simulator of this test's own, so that it can be stopped and started again."""
 
     class Upstream:
@@ -43,13 +43,13 @@ def flownally(dashboard, settings):
                 if c.status == "open" and c.waiting_ms is None
             )
 
-    upstream = Upstream()
-    upstream.start()
-    yield upstream
-    upstream.stop()
+    running = Upstream()
+    running.start()
+    yield running
+    running.stop()
 
 
-def test_a_kiosk_screen_follows_the_queue_through_an_outage(page, dashboard, flownally, settings):
+def test_a_kiosk_screen_follows_the_queue_through_an_outage(page, dashboard, upstream, settings):
     settings.WALLBOARD_REFRESH_SECONDS = 1
     link, token = KioskLink.create("Support room TV", None)
     page.set_viewport_size({"width": 1920, "height": 1080})
@@ -61,16 +61,16 @@ def test_a_kiosk_screen_follows_the_queue_through_an_outage(page, dashboard, flo
     page.evaluate("window.__notReloaded = true")
 
     # A customer writes in a quiet conversation: one more waiting, on a later refresh.
-    flownally.simulator.backend.inbound(
-        {"conversationId": flownally.quiet_conversation(), "text": "Hello? Anyone there?"}
+    upstream.simulator.backend.inbound(
+        {"conversationId": upstream.quiet_conversation(), "text": "Hello? Anyone there?"}
     )
     expect(waiting).to_have_text(str(before + 1), timeout=15_000)
     assert page.evaluate("window.__notReloaded") is True
     screenshot(page, "wallboard-1080p")
 
     # Flownally goes away: the numbers stay, marked stale with their age.
-    port = flownally.port
-    flownally.stop()
+    port = upstream.port
+    upstream.stop()
     banner = page.locator(".stale-banner:not([hidden])")
     expect(banner).to_contain_text("Flownally is not answering", timeout=15_000)
     expect(page.locator("#board")).to_have_class(re.compile("is-stale"))
@@ -78,7 +78,7 @@ def test_a_kiosk_screen_follows_the_queue_through_an_outage(page, dashboard, flo
     screenshot(page, "wallboard-stale")
 
     # It comes back (a fresh tenant, without that message): the board catches up by itself.
-    flownally.start(port)
+    upstream.start(port)
     expect(page.locator("#board")).not_to_have_class(re.compile("is-stale"), timeout=15_000)
     expect(waiting).to_have_text(str(before), timeout=15_000)
     assert page.evaluate("window.__notReloaded") is True
@@ -87,9 +87,10 @@ def test_a_kiosk_screen_follows_the_queue_through_an_outage(page, dashboard, flo
     link.revoke(None)
     expect(page.locator("h1")).to_have_text("This link was revoked", timeout=15_000)
     expect(page.locator("body")).not_to_contain_text("Traceback")
+    screenshot(page, "wallboard-revoked")
 
 
-def test_a_viewer_opens_the_wallboard_from_the_dashboard(sign_in, flownally, settings):
+def test_a_viewer_opens_the_wallboard_from_the_dashboard(sign_in, upstream, settings):
     page = sign_in(VIEWER)
     page.get_by_role("link", name="Wallboard").click()
     expect(page.locator("h1")).to_have_text("Queue health")
@@ -98,3 +99,17 @@ def test_a_viewer_opens_the_wallboard_from_the_dashboard(sign_in, flownally, set
     screenshot(page, "wallboard-laptop")
     sizes = page.evaluate("[document.documentElement.scrollHeight, window.innerHeight]")
     assert sizes[0] <= sizes[1] + 1, sizes
+
+
+def test_a_supervisor_creates_a_kiosk_link_and_it_opens_the_board(sign_in, upstream, dashboard):
+    page = sign_in(SUPERVISOR)
+    page.get_by_role("link", name="Kiosk links").click()
+    page.fill("input[name=name]", "Support room TV")
+    page.get_by_role("button", name="Create link").click()
+    link = page.locator("input.kiosk-url")
+    expect(link).to_have_value(re.compile(r"/wallboard/k/[A-Za-z0-9_-]{40,}/$"))
+    screenshot(page, "kiosk-links")
+    url = link.input_value()
+    page.context.clear_cookies()  # a TV has no session
+    page.goto(url)
+    expect(page.locator('[data-metric="open"]')).to_have_text(re.compile(r"^\d+$"))
