@@ -9,7 +9,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bi
 	$$HOME/.pyenv/versions/3.12*/bin/python3 /usr/local/bin/python3.13 /usr/bin/python3.13 python3; do \
 	"$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo "$$c"; break; }; done)
 
-.PHONY: demo test lint bench bench-sim bench-client bench-wallboard venv clean
+.PHONY: demo test test-fast lint bench bench-sim bench-client bench-wallboard venv clean
 
 venv: $(STAMP)
 
@@ -29,6 +29,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# Everything but the browser tests and those that start real processes: for quick checks.
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not browser and not slow"
 
 # The dashboard under load on this machine (issue 6): the simulator at 50 ms per request,
 # gunicorn as the Dockerfile runs it, wrk driving each scenario. Prints the numbers and the
