@@ -9,7 +9,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bi
 	$$HOME/.pyenv/versions/3.12*/bin/python3 /usr/local/bin/python3.13 /usr/bin/python3.13 python3; do \
 	"$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo "$$c"; break; }; done)
 
-.PHONY: demo test test-fast lint bench bench-sim bench-client bench-wallboard venv clean
+.PHONY: demo test test-fast system-deps lint bench bench-sim bench-client bench-wallboard venv clean
 
 venv: $(STAMP)
 
@@ -23,12 +23,35 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The dashboard on DEMO_PORT, the simulator on SIM_PORT; Ctrl-C or SIGTERM stops both.
+DEMO_PORT ?= 8000
+SIM_PORT ?= 8100
 demo: $(STAMP)
 	DEBUG=true $(PY) manage.py migrate --noinput
-	DEBUG=true $(PY) manage.py demo
+	DEBUG=true $(PY) manage.py demo --port $(DEMO_PORT) --sim-port $(SIM_PORT)
 
-test: $(STAMP)
+test: $(STAMP) system-deps
 	$(PY) -m pytest
+
+# What the suite needs from the system, as `command-or-path:debian-package`: Chromium for the
+# browser tests, its emoji font, wrk for the benchmark's smoke test, curl for the reference's
+# examples. Installed with apt-get when missing (sudo when not root); where that cannot
+# work, one line says what to run, before any test starts.
+SYSTEM_DEPS := /usr/bin/chromium:chromium \
+	/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf:fonts-noto-color-emoji \
+	wrk:wrk curl:curl
+system-deps:
+	@missing=; for dep in $(SYSTEM_DEPS); do what=$${dep%%:*}; \
+		case $$what in /*) [ -e "$$what" ] ;; *) command -v "$$what" >/dev/null ;; esac \
+		|| missing="$$missing $${dep##*:}"; done; \
+	[ -z "$$missing" ] && exit 0; \
+	sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	if command -v apt-get >/dev/null && { [ -z "$$sudo" ] || [ -t 0 ] || sudo -n true 2>/dev/null; }; then \
+		echo "Installing$$missing (apt-get)"; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
+			--no-install-recommends $$missing >/dev/null && exit 0; fi; \
+	echo "The tests need$$missing: run \`sudo apt-get install -y$$missing\` (or your system's equivalent), then make test again." >&2; \
+	exit 1
 
 # Everything but the browser tests and those that start real processes: for quick checks.
 test-fast: $(STAMP)
@@ -36,10 +59,8 @@ test-fast: $(STAMP)
 
 # The dashboard under load on this machine (issue 6): the simulator at 50 ms per request,
 # gunicorn as the Dockerfile runs it, wrk driving each scenario. Prints the numbers and the
-# targets; writes them to bench-results.json. wrk comes from apt when missing.
-bench: $(STAMP)
-	@command -v wrk >/dev/null || { $$([ "$$(id -u)" = 0 ] || echo sudo) apt-get update -qq \
-		&& $$([ "$$(id -u)" = 0 ] || echo sudo) apt-get install -y -qq --no-install-recommends wrk; }
+# targets; writes them to bench-results.json. wrk and Chromium come from apt when missing.
+bench: $(STAMP) system-deps
 	$(PY) -m dashboard.benchmark --out bench-results.json
 
 # The simulator's start-up time and list latency on a 100,000-conversation tenant.
