@@ -1,41 +1,44 @@
-"""`python manage.py demo`: the simulator and the dashboard together, stopped by Ctrl-C."""
+"""`python manage.py demo`: the simulator and the dashboard together, until Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
-import time
-from urllib.error import URLError
-from urllib.request import urlopen
+from types import FrameType
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from dashboard.core.processes import StartupError, wait_until_up
+
 
 class Command(BaseCommand):
-    help = "Start the Flownally simulator and the dashboard (http://127.0.0.1:8000) until Ctrl-C."
+    help = "Start the Flownally simulator and the dashboard (http://127.0.0.1:8000) until stopped."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--sim-port", type=int, default=8100)
+        parser.add_argument("--port", type=int, default=int(os.environ.get("DEMO_PORT", 8000)))
+        parser.add_argument("--sim-port", type=int, default=int(os.environ.get("SIM_PORT", 8100)))
         parser.add_argument("--conversations", type=int, default=500)
 
     def handle(self, *args: object, **options: object) -> None:
         if not settings.DEBUG:
             raise CommandError("The demo runs with DEBUG=true (use `make demo`).")
-        expected = f"http://127.0.0.1:{options['sim_port']}/v1"
-        if expected != settings.FLOWNALLY_API_URL:
-            raise CommandError(
-                f"FLOWNALLY_API_URL is {settings.FLOWNALLY_API_URL}; the demo simulator serves {expected}."
-            )
+        port, sim_port = options["port"], options["sim_port"]
+        # The demo always talks to its own simulator, wherever FLOWNALLY_API_URL points.
+        settings.FLOWNALLY_API_URL = f"http://127.0.0.1:{sim_port}/v1"
+        # SIGTERM (a supervisor process, `kill`, make passing it on) unwinds like Ctrl-C, so
+        # the `finally` below stops the simulator instead of leaving it on its port.
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
         simulator = subprocess.Popen(
             [
                 sys.executable,
                 "manage.py",
                 "flownally_sim",
                 "--port",
-                str(options["sim_port"]),
+                str(sim_port),
                 "--token",
                 settings.FLOWNALLY_API_TOKEN,
                 "--conversations",
@@ -43,28 +46,24 @@ class Command(BaseCommand):
             ],
         )
         try:
-            self._wait_for(f"http://127.0.0.1:{options['sim_port']}/_sim/health", simulator)
+            try:
+                wait_until_up(
+                    simulator, f"http://127.0.0.1:{sim_port}/_sim/health", name="The simulator"
+                )
+            except StartupError as error:
+                raise CommandError(str(error)) from error
             call_command("create_demo_accounts")
             self.stdout.write(
-                f"Dashboard: http://127.0.0.1:{options['port']}/  "
-                f"wallboard: http://127.0.0.1:{options['port']}/wallboard/  (Ctrl-C stops both)"
+                f"Dashboard: http://127.0.0.1:{port}/  "
+                f"wallboard: http://127.0.0.1:{port}/wallboard/  (Ctrl-C stops both)"
             )
-            call_command("runserver", f"127.0.0.1:{options['port']}", use_reloader=False)
+            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+        except KeyboardInterrupt:
+            pass
         finally:
             simulator.terminate()
             simulator.wait(timeout=10)
 
-    @staticmethod
-    def _wait_for(url: str, process: subprocess.Popen) -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise CommandError(
-                    f"The simulator exited with code {process.returncode} (is its port free?)."
-                )
-            try:
-                with urlopen(url, timeout=1):
-                    return
-            except (URLError, OSError):
-                time.sleep(0.2)
-        raise CommandError("The simulator did not start within 30 seconds.")
+
+def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
