@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from dashboard.accounts import people
 from dashboard.accounts import views as accounts_views
 from dashboard.core import views as core_views
 
@@ -13,6 +14,8 @@ urlpatterns = [
     path("accounts/login/", core_views.login, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("audit/", accounts_views.audit_log, name="audit_log"),
+    path("people/", people.people, name="people"),
+    path("people/<int:user_id>/", people.account_change, name="account_change"),
     path("wallboard/", include("dashboard.wallboard.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,7 +1,8 @@
 """The audit log: who did what through the dashboard, to which conversation, and how it went.
 
 Flownally sees one shared token; this table is the only record of which person acted.
-Entries are written by `audit.record` and never edited.
+Entries are written by `audit.audited` (and the pages that change accounts and kiosk links)
+and never edited.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ class AuditEntry(models.Model):
     class Action(models.TextChoices):
         REPLY = "reply", "Replied"
         SEND_NEW = "send_new", "Started a conversation"
-        UPLOAD = "upload", "Uploaded media"
         REACT = "react", "Reacted"
         UNREACT = "unreact", "Removed a reaction"
         REASSIGN = "reassign", "Reassigned"
@@ -24,6 +24,8 @@ class AuditEntry(models.Model):
         MARK_READ = "mark_read", "Marked read"
         KIOSK_CREATE = "kiosk_create", "Created a kiosk link"
         KIOSK_REVOKE = "kiosk_revoke", "Revoked a kiosk link"
+        ACCOUNT_CREATE = "account_create", "Created an account"
+        ACCOUNT_CHANGE = "account_change", "Changed an account"
 
     class Outcome(models.TextChoices):
         OK = "ok", "Done"

@@ -16,6 +16,7 @@ PERMISSIONS = {
     "view_audit": "Can view the audit log",
     "view_wallboard": "Can view the wallboard",
     "manage_kiosk_links": "Can create and revoke wallboard kiosk links",
+    "manage_accounts": "Can create accounts, give them a role and deactivate them",
 }
 
 SUPERVISOR, TEAM_LEAD, VIEWER = "Supervisor", "Team lead", "Viewer"
@@ -24,6 +25,12 @@ ROLES = {
     TEAM_LEAD: ("view_conversations", "reassign", "close", "mark_read", "view_wallboard"),
     VIEWER: ("view_conversations", "view_wallboard"),
 }
+
+
+def role_of(user: object) -> str | None:
+    """The user's role: the first of their groups that is one (None: no role)."""
+    names = {group.name for group in user.groups.all()}  # type: ignore[attr-defined]
+    return next((role for role in ROLES if role in names), None)
 
 
 def perm(codename: str) -> str:
