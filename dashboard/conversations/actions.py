@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -22,47 +21,26 @@ from django_htmx.http import trigger_client_event
 from dashboard.accounts.audit import audited
 from dashboard.accounts.models import AuditEntry
 from dashboard.accounts.roles import perm
-from dashboard.conversations import directory, forms
+from dashboard.conversations import forms
 from dashboard.conversations.detail import render_detail
-from dashboard.conversations.views import HtmxHttpRequest
+from dashboard.conversations.panel import panel_forms
+from dashboard.core.htmx import HtmxHttpRequest
 from dashboard.core.upstream import describe
-from dashboard.flownally import client
+from dashboard.flownally import client, directory
 from dashboard.flownally.errors import FlownallyError, NotFound, ValidationFailed
-from dashboard.flownally.models import ConversationDetails
 
 
-def panel_forms(
-    details: ConversationDetails,
-    newest_message_id: str | None,
-    users: dict[str, str],
-    bound: dict | None = None,
-) -> dict:
-    """Fresh forms for the action panel (each with a new idempotency key), `bound` ones kept."""
-    free_text = details.sendability.free_text
-    made = {
-        "media_max_bytes": settings.MEDIA_MAX_BYTES,
-        "media_accept": ",".join(settings.MEDIA_ACCEPTED_TYPES),
-        "reply_form": forms.ReplyForm(initial={"kind": "text" if free_text else "template"}),
-        "reassign_form": forms.ReassignForm(users=users, initial={"user_id": details.assignee_id}),
-        "close_form": forms.CloseForm(),
-        "read_form": forms.MarkReadForm(initial={"last_message_id": newest_message_id})
-        if newest_message_id
-        else None,
-    }
-    return made | (bound or {})
-
-
-def _act(
+def _attempt(
     request: HtmxHttpRequest,
     conversation_id: str,
     *,
     permission: str,
-    form_name: str,
     make_form: Callable,
     action: str | Callable,
     run: Callable,
-    done: str,
-) -> HttpResponse:
+) -> tuple[forms.ActionForm, bool]:
+    """Check, run and audit one action; (the form, whether it was done). A refusal or a
+    failure is put on the form as errors."""
     if not request.user.has_perm(perm(permission)):
         raise PermissionDenied
     try:
@@ -70,34 +48,45 @@ def _act(
     except NotFound:
         raise Http404("No such conversation") from None
     form = make_form(request.POST)
-    if form.is_valid():
-        key = form.cleaned_data["idempotency_key"]
-        summary = form.summary() if hasattr(form, "summary") else ""
-        try:
-            with audited(
-                request.user,
-                action(form) if callable(action) else action,
-                conversation_id=conversation_id,
-                summary=summary,
-                idempotency_key=key,
-            ) as entry:
-                entry.message_id = run(form, key) or ""
-        except NotFound:
-            raise Http404("No such conversation") from None
-        except ValidationFailed as error:
-            form.add_upstream_errors(error)
-            form.renew_key()  # refused for sure: the corrected request is a new one
-        except FlownallyError as error:
-            problem = describe(error)
-            form.add_error(
-                None,
-                f"{problem.title}. Nothing was changed, or it may have been: look at the timeline before trying again.",
-            )
-        else:
-            if not request.htmx:
-                messages.success(request, done)
-                return redirect("conversation", conversation_id=conversation_id)
-            return _panel(request, conversation_id, {}, notice=done, changed=True)
+    if not form.is_valid():
+        return form, False
+    key = form.cleaned_data["idempotency_key"]
+    summary = form.summary() if hasattr(form, "summary") else ""
+    try:
+        with audited(
+            request.user,
+            action(form) if callable(action) else action,
+            conversation_id=conversation_id,
+            summary=summary,
+            idempotency_key=key,
+        ) as entry:
+            entry.message_id = run(form, key) or ""
+    except NotFound:
+        raise Http404("No such conversation") from None
+    except ValidationFailed as error:
+        form.add_upstream_errors(error)
+        form.renew_key()  # refused for sure: the corrected request is a new one
+    except FlownallyError as error:
+        problem = describe(error)
+        form.add_error(
+            None,
+            f"{problem.title}. Nothing was changed, or it may have been: look at the timeline before trying again.",
+        )
+    else:
+        return form, True
+    return form, False
+
+
+def _act(
+    request: HtmxHttpRequest, conversation_id: str, *, form_name: str, done: str, **attempt
+) -> HttpResponse:
+    """An action from the panel: answered with the panel, re-rendered (htmx), or the page."""
+    form, ok = _attempt(request, conversation_id, **attempt)
+    if ok:
+        if not request.htmx:
+            messages.success(request, done)
+            return redirect("conversation", conversation_id=conversation_id)
+        return _panel(request, conversation_id, {}, notice=done, changed=True)
     if not request.htmx:
         return render_detail(request, conversation_id, bound={form_name: form}, status=422)
     return _panel(request, conversation_id, {form_name: form}, status=422)
@@ -222,16 +211,29 @@ def react(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
             else AuditEntry.Action.REACT
         )
 
-    return _act(
+    form, ok = _attempt(
         request,
         conversation_id,
         permission="react",
-        form_name="react_form",
         make_form=forms.ReactForm,
         action=action,
         run=run,
-        done="Reaction sent.",
     )
+    if ok:
+        if not request.htmx:
+            messages.success(request, "Reaction sent.")
+            return redirect("conversation", conversation_id=conversation_id)
+        # The reaction shows in the timeline, which refreshes now; nothing else changes.
+        response = HttpResponse(status=204)
+        trigger_client_event(response, "timeline-changed")
+        return response
+    said = " ".join(str(error) for errors in form.errors.values() for error in errors)
+    said = f"The reaction was not sent: {said}"
+    if not request.htmx:
+        messages.error(request, said)
+        return redirect("conversation", conversation_id=conversation_id)
+    # Beside the message reacted to (the form's target), whatever went wrong.
+    return render(request, "conversations/_react_error.html", {"said": said}, status=422)
 
 
 @require_POST

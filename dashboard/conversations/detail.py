@@ -1,128 +1,20 @@
-"""The conversation page and its live timeline.
-
-The timeline polls while anything can still change (a message not yet in a final state, or
-the conversation not closed). Each poll carries a fingerprint of what the page shows (the header rides along, swapped out of band); when
-Flownally's answer has the same fingerprint the poll gets 204 and htmx swaps nothing, and
-when nothing can change any more it gets 286, which stops htmx polling.
-
-The latest fingerprint of each conversation is kept in the cache for as long as the reads
-it came from stay fresh, so a poll that already shows it is answered from that one entry
-(no other read, no rendering): a hundred viewers of one conversation cost little more
-than one.
-"""
+"""The conversation page: header, the newest page of its timeline, and the action panel
+(the live part is timeline.py)."""
 
 from __future__ import annotations
 
-import hashlib
-
-from django.conf import settings
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
-from django_htmx.http import HttpResponseStopPolling
 
 from dashboard.accounts.roles import perm
-from dashboard.conversations import directory
-from dashboard.conversations.forms import QUICK_REACTIONS, new_key
-from dashboard.conversations.media import INLINE
-from dashboard.conversations.views import HtmxHttpRequest
+from dashboard.conversations.panel import panel_forms
+from dashboard.conversations.timeline import header_context, latest, remember, timeline_context
+from dashboard.core.htmx import HtmxHttpRequest
 from dashboard.core.upstream import describe
-from dashboard.flownally import cache, client
+from dashboard.flownally import client, directory
 from dashboard.flownally.errors import FlownallyError, NotFound, ValidationFailed
-from dashboard.flownally.models import ConversationDetails, Message, Page
-
-NO_REACTIONS = ("sms", "email")  # channels without reactions (Flownally refuses them)
-
-
-def fingerprint(details: ConversationDetails, messages: Page[Message]) -> str:
-    """Changes whenever anything the timeline or the header shows changes."""
-    parts = [
-        details.status or "",
-        str(details.last_message_at),
-        details.assignee_id or "",
-        str(details.unread_count),
-        str(details.waiting_since),
-        details.sendability.window,
-    ]
-    for m in messages.items:
-        parts.append(
-            f"{m.id}:{m.delivery_status}:{m.updated_at}:{','.join(r.emoji for r in m.reactions)}"
-        )
-    return hashlib.sha1("|".join(parts).encode(), usedforsecurity=False).hexdigest()[:16]
-
-
-def settled(details: ConversationDetails, messages: Page[Message]) -> bool:
-    """Nothing on the timeline can change any more."""
-    return details.status == "closed" and not any(m.in_flight for m in messages.items)
-
-
-def _latest(conversation_id: str) -> tuple[object, tuple]:
-    """The latest fingerprint kept for this conversation (tagged like the reads behind it:
-    an action here moves the tag on, and it is gone), and the tags' generations."""
-    return cache.get_current(f"timeline:{conversation_id}", (f"cnv:{conversation_id}",))
-
-
-def _remember(
-    conversation_id: str, generations: tuple, context: dict, messages: Page[Message]
-) -> None:
-    """Keep what the timeline shows now until the reads behind it expire."""
-    ttl = min(settings.FLOWNALLY_CACHE_TTL_CONVERSATION, settings.FLOWNALLY_CACHE_TTL_MESSAGES)
-    fresh_for = ttl - messages.age
-    if fresh_for > 0:
-        known = (context["fingerprint"], not context["live"], cache.now() + fresh_for)
-        cache.set_current(f"timeline:{conversation_id}", generations, known, fresh_for)
-
-
-def _already_shown(known: object, shown: str) -> HttpResponse | None:
-    """204 (or 286) when the poll's fingerprint is the latest one known, else None."""
-    if not (shown and isinstance(known, tuple) and known[0] == shown and cache.now() < known[2]):
-        return None
-    return HttpResponseStopPolling() if known[1] else HttpResponse(status=204)
-
-
-def _timeline_context(
-    details: ConversationDetails,
-    messages: Page[Message],
-    users: dict[str, str],
-    live: bool,
-    can_react: bool,
-) -> dict:
-    can_react = can_react and details.channel not in NO_REACTIONS
-    return {
-        "conv": details,
-        # Oldest first, as a chat reads. ("messages" would shadow Django's messages framework.)
-        "timeline": [
-            {
-                "message": m,
-                "sender": directory.sender(m, users),
-                "reactions": _reaction_bar(m) if can_react else (),
-            }
-            for m in reversed(messages.items)
-        ],
-        "earlier": messages.next_page_token,
-        "fingerprint": fingerprint(details, messages),
-        "live": live and not settled(details, messages),
-        "poll_seconds": settings.TIMELINE_POLL_SECONDS,
-        "inline_types": INLINE,
-    }
-
-
-def _reaction_bar(message: Message) -> list[dict]:
-    """One button per quick reaction: pressing ours again removes it. Each has its own key."""
-    ours = {r.emoji for r in message.reactions if r.sender_type == "user"}
-    return [{"emoji": e, "ours": e in ours, "key": new_key()} for e in QUICK_REACTIONS]
-
-
-def _header_context(
-    details: ConversationDetails, inboxes: dict[str, str], users: dict[str, str]
-) -> dict:
-    return {
-        "inbox": inboxes.get(details.inbox_id, details.inbox_id),
-        "assignee": users.get(details.assignee_id, details.assignee_id)
-        if details.assignee_id
-        else "",
-    }
 
 
 @require_GET
@@ -136,11 +28,9 @@ def render_detail(
     request: HtmxHttpRequest, conversation_id: str, bound: dict | None = None, status: int = 200
 ) -> HttpResponse:
     """The conversation page; `bound` forms (with their errors) replace fresh ones."""
-    from dashboard.conversations.actions import panel_forms  # actions imports this module
-
     before = request.GET.get("before", "")[:1000]
     try:
-        _, generations = _latest(client.valid_id("cnv", conversation_id))
+        _, generations = latest(client.valid_id("cnv", conversation_id))
     except NotFound:
         raise Http404("No such conversation") from None
     try:
@@ -159,43 +49,12 @@ def render_detail(
     except FlownallyError as error:
         context = {"problem": describe(error), "conversation_id": conversation_id}
         return render(request, "conversations/detail.html", context, status=502)
-    context = _timeline_context(
+    context = timeline_context(
         details, messages, users, live=not before, can_react=request.user.has_perm(perm("react"))
     )
-    context.update(_header_context(details, inboxes, users), problem=None, before=before)
+    context.update(header_context(details, inboxes, users), problem=None, before=before)
     if not before:
-        _remember(conversation_id, generations, context, messages)
+        remember(conversation_id, generations, context, messages)
     newest = messages.items[0].id if messages.items and not before else None
     context.update(panel_forms(details, newest, users, bound))
     return render(request, "conversations/detail.html", context, status=status)
-
-
-@require_GET
-@permission_required(perm("view_conversations"), raise_exception=True)
-def conversation_timeline(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
-    """The timeline's poll: 204 when nothing changed, 286 when nothing can change."""
-    try:
-        known, generations = _latest(client.valid_id("cnv", conversation_id))
-    except NotFound:
-        raise Http404("No such conversation") from None
-    if answer := _already_shown(known, request.GET.get("v", "")):
-        return answer
-    try:
-        details, messages, inboxes, users = client.fan_out(
-            lambda: client.conversation_get(conversation_id),
-            lambda: client.conversation_messages(conversation_id),
-            directory.inbox_names,
-            directory.user_names,
-        )
-    except NotFound:
-        raise Http404("No such conversation") from None
-    except FlownallyError:
-        return HttpResponse(status=204)  # keep what is shown; the next poll tries again
-    context = _timeline_context(
-        details, messages, users, live=True, can_react=request.user.has_perm(perm("react"))
-    )
-    _remember(conversation_id, generations, context, messages)
-    if context["fingerprint"] == request.GET.get("v"):
-        return HttpResponseStopPolling() if settled(details, messages) else HttpResponse(status=204)
-    context.update(_header_context(details, inboxes, users))
-    return render(request, "conversations/_poll.html", context)

@@ -19,7 +19,7 @@ CHUNK = 64 * 1024
 @permission_required(perm("view_conversations"), raise_exception=True)
 def media_file(request, tenant_id: str, media_id: str) -> HttpResponse:
     try:
-        answer = client.media_download(f"/media/{tenant_id}/uploads/{media_id}")
+        answer = client.media_download(client.media_url(tenant_id, media_id))
     except NotFound:
         raise Http404("No such file") from None
     except FlownallyError:

@@ -1,16 +1,16 @@
 from django.urls import path
 
-from dashboard.conversations import actions, compose, detail, media, views
+from dashboard.conversations import actions, detail, listing, media, new_message, timeline
 
 # Any segment reaches the views; the client refuses IDs without the contract's format (404).
 ONE = "conversations/<str:conversation_id>/"
 
 urlpatterns = [
-    path("", views.conversation_list, name="conversation_list"),
-    path("messages/new/", compose.new_message, name="new_message"),
+    path("", listing.conversation_list, name="conversation_list"),
+    path("messages/new/", new_message.new_message, name="new_message"),
     path("media/<str:tenant_id>/uploads/<str:media_id>", media.media_file, name="media_file"),
     path(ONE, detail.conversation_detail, name="conversation"),
-    path(f"{ONE}timeline/", detail.conversation_timeline, name="conversation_timeline"),
+    path(f"{ONE}timeline/", timeline.conversation_timeline, name="conversation_timeline"),
     path(f"{ONE}reply/", actions.reply, name="conversation_reply"),
     path(f"{ONE}reassign/", actions.reassign, name="conversation_reassign"),
     path(f"{ONE}close/", actions.close, name="conversation_close"),

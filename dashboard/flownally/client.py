@@ -35,7 +35,7 @@ _ID = {
     prefix: re.compile(rf"{prefix}_[0-9A-Za-z]{{10,64}}")
     for prefix in ("cnv", "msg", "usr", "ibx", "con", "mda", "tn")
 }
-_MEDIA_URL = re.compile(r"/media/tn_[0-9A-Za-z]{10,64}/uploads/mda_[0-9A-Za-z]{10,64}")
+_MEDIA_URL = re.compile(r"/media/(tn_[0-9A-Za-z]{10,64})/uploads/(mda_[0-9A-Za-z]{10,64})")
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
@@ -235,9 +235,21 @@ def _walk[T](list_page: Callable[..., Page[T]], **params: Any) -> Iterator[T]:
         token = page.next_page_token
 
 
+def media_url(tenant_id: str, media_id: str) -> str:
+    """An upload's `url` as Flownally gives it (relative to the API base); NotFound for IDs
+    without the contract's format."""
+    return f"/media/{valid_id('tn', tenant_id)}/uploads/{valid_id('mda', media_id)}"
+
+
+def media_ref(url: object) -> tuple[str, str] | None:
+    """(tenant ID, media ID) of an upload's `url`; None for any URL that is not one."""
+    found = _MEDIA_URL.fullmatch(url) if isinstance(url, str) else None
+    return (found[1], found[2]) if found else None
+
+
 def media_download(url: str) -> transport.Answer:
     """GET a media upload's `url` as a stream (close `.raw` when done)."""
-    if not isinstance(url, str) or not _MEDIA_URL.fullmatch(url):
+    if media_ref(url) is None:
         raise NotFound(f"{url!r} is not a Flownally media URL")
     return transport.request("GET", url, "GET /media/{tenantId}/uploads/{mediaId}", stream=True)
 

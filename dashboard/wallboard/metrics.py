@@ -103,12 +103,3 @@ def failed_since(messages: Iterable[Message], since: datetime) -> int:
         for m in messages
         if m.delivery_status == "failed" and (m.updated_at or m.created_at) >= since
     )
-
-
-def wait_level(seconds: float | None, warn_minutes: int, alert_minutes: int) -> str:
-    """'ok', 'warn' or 'alert' for a wait, by the configured thresholds ('' for no wait)."""
-    if seconds is None:
-        return ""
-    if seconds < warn_minutes * 60:
-        return "ok"
-    return "warn" if seconds < alert_minutes * 60 else "alert"

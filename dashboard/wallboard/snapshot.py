@@ -23,9 +23,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from dashboard.conversations import directory
 from dashboard.core.upstream import Problem, describe
-from dashboard.flownally import client
+from dashboard.flownally import client, directory
 from dashboard.flownally.errors import FlownallyError, NotFound
 from dashboard.flownally.models import Conversation
 from dashboard.wallboard.metrics import QueueHealth, failed_since, queue_health, recently_active

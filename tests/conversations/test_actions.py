@@ -291,7 +291,10 @@ class TestReactions:
 
     def test_a_supervisor_adds_and_removes_a_reaction(self, flownally, client_as):
         client = client_as(SUPERVISOR)
-        assert self._react(client).status_code == 200
+        added = self._react(client)
+        # Nothing to swap: the timeline shows the reaction when it refreshes, at once.
+        assert added.status_code == 204 and added.content == b""
+        assert "timeline-changed" in added.headers["HX-Trigger"]
         reactions = flownally.api("GET", f"/messages/{REFERENCE_MESSAGE_ID}").json()["message"][
             "reactions"
         ]
@@ -304,7 +307,7 @@ class TestReactions:
         assert (
             next(b for b in bar if b["emoji"] == "👍")["ours"] is True
         )  # pressing it again removes it
-        assert self._react(client, removed=True, key="r-2").status_code == 200
+        assert self._react(client, removed=True, key="r-2").status_code == 204
         assert (
             flownally.api("GET", f"/messages/{REFERENCE_MESSAGE_ID}").json()["message"]["reactions"]
             == []
@@ -313,6 +316,29 @@ class TestReactions:
             ("react", "added 👍"),
             ("unreact", "removed 👍"),
         ]
+
+    def test_a_refused_reaction_says_why_beside_the_message(self, flownally, client_as):
+        refused = self._react(client_as(SUPERVISOR), emoji="not an emoji")
+        assert refused.status_code == 422
+        said = refused.content.decode()
+        assert "The reaction was not sent" in said and "one emoji or a shortcode" in said
+        assert AuditEntry.objects.get().outcome == AuditEntry.Outcome.REFUSED
+
+    def test_a_reaction_during_an_outage_says_it_failed(self, flownally, client_as):
+        flownally.control(
+            "POST", "faults", {"kind": "error", "status": 503, "path": "/reactions$", "times": 9}
+        )
+        failed = self._react(client_as(SUPERVISOR))
+        assert failed.status_code == 422
+        assert "The reaction was not sent" in failed.content.decode()
+        assert "look at the timeline" in failed.content.decode()
+
+    def test_without_javascript_a_failed_reaction_is_told_on_the_page(self, flownally, client_as):
+        client = client_as(SUPERVISOR)
+        data = {"message_id": REFERENCE_MESSAGE_ID, "emoji": "not an emoji", "idempotency_key": "k"}
+        page = client.post(f"{ANNA}react/", data, follow=True)
+        assert page.status_code == 200
+        assert "The reaction was not sent" in page.content.decode()
 
     def test_a_team_lead_may_not_react(self, flownally, client_as):
         assert self._react(client_as(TEAM_LEAD)).status_code == 403

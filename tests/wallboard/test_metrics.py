@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from dashboard.core.waits import wait_level
 from dashboard.flownally.models import Conversation, Message, TextContent
 from dashboard.wallboard.metrics import (
     Counts,
     failed_since,
     queue_health,
     recently_active,
-    wait_level,
     wait_seconds,
 )
 

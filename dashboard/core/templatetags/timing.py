@@ -8,7 +8,7 @@ from django import template
 from django.conf import settings
 from django.utils import timezone
 
-from dashboard.wallboard import metrics
+from dashboard.core.waits import duration, wait_level
 
 register = template.Library()
 
@@ -59,21 +59,8 @@ def waited(value: datetime | None) -> str:
     return "" if seconds is None else duration(seconds)
 
 
-def duration(seconds: float) -> str:
-    minutes = int(seconds // 60)
-    if minutes < 1:
-        return "<1 min"
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
-
-
-@register.filter
-def wait_level(value: datetime | None) -> str:
+@register.filter(name="wait_level")
+def wait_level_since(value: datetime | None) -> str:
     """'ok', 'warn' or 'alert' by the WAIT_WARN_MINUTES / WAIT_ALERT_MINUTES settings."""
     return level(_seconds_since(value))
 
@@ -81,7 +68,7 @@ def wait_level(value: datetime | None) -> str:
 @register.filter
 def level(seconds: float | None) -> str:
     """The same for a wait given in seconds."""
-    return metrics.wait_level(seconds, settings.WAIT_WARN_MINUTES, settings.WAIT_ALERT_MINUTES)
+    return wait_level(seconds, settings.WAIT_WARN_MINUTES, settings.WAIT_ALERT_MINUTES)
 
 
 @register.filter

@@ -11,7 +11,7 @@ from dashboard.accounts.audit import audited
 from dashboard.accounts.models import AuditEntry
 from dashboard.accounts.roles import perm
 from dashboard.conversations.forms import NewMessageForm
-from dashboard.conversations.views import HtmxHttpRequest
+from dashboard.core.htmx import HtmxHttpRequest
 from dashboard.core.upstream import describe
 from dashboard.flownally import client
 from dashboard.flownally.errors import FlownallyError, ValidationFailed

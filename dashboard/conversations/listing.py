@@ -4,21 +4,16 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
-from django_htmx.middleware import HtmxDetails
 
 from dashboard.accounts.roles import perm
-from dashboard.conversations import directory
 from dashboard.conversations.filters import INTERACTED, SIZES, SORTS, STATUSES, ListState
+from dashboard.core.htmx import HtmxHttpRequest
 from dashboard.core.upstream import describe
-from dashboard.flownally import client
+from dashboard.flownally import client, directory
 from dashboard.flownally.errors import FlownallyError, ValidationFailed
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 def _list_page(state: ListState):

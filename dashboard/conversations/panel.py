@@ -1,0 +1,29 @@
+"""The action panel of a conversation page: its forms, each with its own idempotency key."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from dashboard.conversations import forms
+from dashboard.flownally.models import ConversationDetails
+
+
+def panel_forms(
+    details: ConversationDetails,
+    newest_message_id: str | None,
+    users: dict[str, str],
+    bound: dict | None = None,
+) -> dict:
+    """Fresh forms for the action panel (each with a new idempotency key), `bound` ones kept."""
+    free_text = details.sendability.free_text
+    made = {
+        "media_max_bytes": settings.MEDIA_MAX_BYTES,
+        "media_accept": ",".join(settings.MEDIA_ACCEPTED_TYPES),
+        "reply_form": forms.ReplyForm(initial={"kind": "text" if free_text else "template"}),
+        "reassign_form": forms.ReassignForm(users=users, initial={"user_id": details.assignee_id}),
+        "close_form": forms.CloseForm(),
+        "read_form": forms.MarkReadForm(initial={"last_message_id": newest_message_id})
+        if newest_message_id
+        else None,
+    }
+    return made | (bound or {})
