@@ -99,3 +99,16 @@ def test_the_installed_package_is_the_dashboard_alone():
     assert not (PACKAGE / "benchmark").exists()
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "COPY dashboard ./dashboard" in dockerfile and "bench" not in dockerfile.lower()
+
+
+def test_every_setting_the_code_reads_is_documented_in_env_example():
+    import re
+
+    settings_py = (PACKAGE / "settings.py").read_text()
+    read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]+)"', settings_py))
+    read |= set(re.findall(r'_required\(\s*"([A-Z][A-Z0-9_]+)"', settings_py))
+    documented = set(
+        re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M)
+    )
+    assert read, "found no settings read from the environment"
+    assert read - documented == set()

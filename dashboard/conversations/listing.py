@@ -41,7 +41,6 @@ def conversation_list(request: HtmxHttpRequest) -> HttpResponse:
         )
     except FlownallyError as error:
         context["problem"] = describe(error)
-        inboxes = users = {}
     else:
         context["page"] = page
         context["rows"] = [
@@ -59,8 +58,6 @@ def conversation_list(request: HtmxHttpRequest) -> HttpResponse:
             context["notices"].append(notice)
     context.update(
         state=state,
-        inboxes=inboxes,
-        users=users,
         next_state=state.next_page(page.next_page_token)
         if context["page"] and page.next_page_token
         else None,
