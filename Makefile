@@ -75,9 +75,11 @@ bench-client: $(STAMP)
 bench-wallboard: $(STAMP)
 	DEBUG=true LOG_LEVEL=WARNING $(PY) manage.py wallboard_bench
 
+# ruff (lint and format) and mypy with django-stubs (its settings: pyproject.toml).
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	DEBUG=true $(PY) -m mypy
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 
 from dashboard.accounts.models import AuditEntry
 from dashboard.flownally.errors import FlownallyError, NotFound, Unavailable, ValidationFailed
@@ -13,7 +13,7 @@ from dashboard.flownally.errors import FlownallyError, NotFound, Unavailable, Va
 
 @contextmanager
 def audited(
-    user: AbstractBaseUser | AnonymousUser,
+    user: User | AnonymousUser,
     action: str,
     *,
     conversation_id: str = "",
@@ -26,7 +26,7 @@ def audited(
     The entry is yielded so the caller can add what only the answer tells (a message id).
     """
     entry = AuditEntry(
-        user=user if user.is_authenticated else None,
+        user=None if isinstance(user, AnonymousUser) else user,
         username=user.get_username() or "anonymous",
         action=action,
         conversation_id=conversation_id,

@@ -32,7 +32,10 @@ class _Form(forms.Form):
     interacted = forms.ChoiceField(choices=INTERACTED, required=False)
     sort = forms.ChoiceField(choices=SORTS, required=False)
     size = forms.TypedChoiceField(
-        choices=SIZES, coerce=int, required=False, empty_value=DEFAULT_SIZE
+        choices=SIZES,
+        coerce=int,
+        required=False,
+        empty_value=DEFAULT_SIZE,  # type: ignore[arg-type]  # the stubs want a str; any value works
     )
     cursor = forms.CharField(required=False, max_length=1000)
     trail = forms.CharField(required=False, max_length=MAX_TRAIL * 1001)
@@ -93,7 +96,7 @@ class ListState:
             if v
         ]
         if self.size != DEFAULT_SIZE:
-            pairs.append(("size", self.size))
+            pairs.append(("size", str(self.size)))
         if self.cursor:
             pairs += (
                 [("cursor", self.cursor), ("trail", ",".join(self.trail))]

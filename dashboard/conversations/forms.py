@@ -8,6 +8,7 @@ import uuid
 
 from django import forms
 from django.conf import settings
+from django.http import QueryDict
 from django.template.defaultfilters import filesizeformat
 
 from dashboard.flownally.errors import ValidationFailed
@@ -31,11 +32,18 @@ class ActionForm(forms.Form):
     # Flownally's 422 field paths -> this form's fields; anything else is a form-wide error.
     upstream_fields: dict[str, str] = {}
 
+    def _choice_field(self, name: str) -> forms.ChoiceField:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        return field
+
     def renew_key(self) -> None:
         """A new idempotency key for the re-rendered form. Only after a definite refusal: after
         an unknown outcome (a timeout) the same key must go again, so it cannot send twice."""
-        self.data = self.data.copy()
-        self.data["idempotency_key"] = new_key()
+        # A copy: request.POST is immutable.
+        data = self.data.copy() if isinstance(self.data, QueryDict) else dict(self.data)
+        data["idempotency_key"] = new_key()
+        self.data = data
 
     def add_upstream_errors(self, error: ValidationFailed) -> None:
         """Show Flownally's refusal beside the field it concerns."""
@@ -62,7 +70,9 @@ class ReplyForm(ActionForm):
     body = forms.CharField(
         required=False, max_length=4096, widget=forms.Textarea(attrs={"rows": 3})
     )
-    template_name = forms.RegexField(
+    # Shadows BaseForm.template_name for type checkers only: the form metaclass moves
+    # declared fields off the class, and the POST field name is the contract's.
+    template_name = forms.RegexField(  # type: ignore[assignment]
         regex=r"^[a-z0-9_]{1,512}$",
         required=False,
         max_length=512,
@@ -78,7 +88,7 @@ class ReplyForm(ActionForm):
     }
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         upload = data.get("file")
         if upload:
             self._check_file(upload)
@@ -131,11 +141,13 @@ class ReassignForm(ActionForm):
 
     def __init__(self, *args, users: dict[str, str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user_id"].choices = sorted(users.items(), key=lambda item: item[1].lower())
+        self.users = users
+        ordered = sorted(users.items(), key=lambda item: item[1].lower())
+        self._choice_field("user_id").choices = ordered
 
     def summary(self) -> str:
         user_id = self.cleaned_data["user_id"]
-        return f"to {dict(self.fields['user_id'].choices).get(user_id, user_id)}"
+        return f"to {self.users.get(user_id, user_id)}"
 
 
 class CloseForm(ActionForm):
@@ -185,7 +197,7 @@ class NewMessageForm(ReplyForm):
     def __init__(self, *args, inboxes: list, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.channels = {inbox.id: inbox.channel for inbox in inboxes}
-        self.fields["inbox_id"].choices = [
+        self._choice_field("inbox_id").choices = [
             (inbox.id, f"{inbox.name} ({inbox.channel})") for inbox in inboxes
         ]
 

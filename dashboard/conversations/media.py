@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
 
 from dashboard.accounts.roles import perm
@@ -17,7 +18,7 @@ CHUNK = 64 * 1024
 
 @require_GET
 @permission_required(perm("view_conversations"), raise_exception=True)
-def media_file(request, tenant_id: str, media_id: str) -> HttpResponse:
+def media_file(request: HttpRequest, tenant_id: str, media_id: str) -> HttpResponseBase:
     try:
         answer = client.media_download(client.media_url(tenant_id, media_id))
     except NotFound:

@@ -17,7 +17,7 @@ class _Client(redis.RedisCacheClient):
         self._clients: dict[int, object] = {}
 
     def get_client(self, key=None, *, write=False):
-        index = self._get_connection_pool_index(write)
+        index = self._get_connection_pool_index(write)  # type: ignore[attr-defined]
         client = self._clients.get(index)
         if client is None:  # two threads may both build one; either will do
             client = self._clients[index] = super().get_client(key, write=write)

@@ -49,4 +49,6 @@ def connection(request: HttpRequest) -> HttpResponse:
 @login_not_required
 def login(request: HttpRequest) -> HttpResponse:
     """Django's sign-in view; in demo mode (DEBUG) the page also names the demo accounts."""
-    return auth_views.LoginView.as_view(extra_context={"demo": settings.DEBUG})(request)
+    response = auth_views.LoginView.as_view(extra_context={"demo": settings.DEBUG})(request)
+    assert isinstance(response, HttpResponse)
+    return response

@@ -32,7 +32,7 @@ def _time(value: object) -> datetime | None:
         return None
 
 
-def _required_time(data: dict, key: str, where: str) -> datetime:
+def _required_time(data: Any, key: str, where: str) -> datetime:
     parsed = _time(_required(data, key, where))
     if parsed is None:
         raise BadResponse(f"Flownally's {where} has an unreadable {key!r}")
@@ -66,7 +66,7 @@ class Conversation:
     unread_count: int = 0
 
     @classmethod
-    def fields_from_api(cls, data: object) -> dict[str, Any]:
+    def fields_from_api(cls, data: Any) -> dict[str, Any]:
         where = "conversation"
         return {
             "id": _required(data, "id", where),
@@ -89,7 +89,7 @@ class Conversation:
         }
 
     @classmethod
-    def from_api(cls, data: object) -> Conversation:
+    def from_api(cls, data: Any) -> Conversation:
         return cls(**cls.fields_from_api(data))
 
 
@@ -104,7 +104,7 @@ class Sendability:
         return "text" in self.allowed_content_types
 
     @classmethod
-    def from_api(cls, data: object) -> Sendability:
+    def from_api(cls, data: Any) -> Sendability:
         if not isinstance(data, dict):
             # An older or partial answer: assume nothing is allowed rather than everything.
             return cls("unknown", None, ())
@@ -122,7 +122,7 @@ class ConversationDetails(Conversation):
     sendability: Sendability = field(default_factory=lambda: Sendability("unknown", None, ()))
 
     @classmethod
-    def from_api(cls, data: object) -> ConversationDetails:
+    def from_api(cls, data: Any) -> ConversationDetails:
         return cls(
             **cls.fields_from_api(data),
             last_customer_message_at=_time(data.get("lastCustomerMessageAt")),
@@ -166,7 +166,7 @@ class UnknownContent:
 Content = TextContent | TemplateContent | MediaContent | UnknownContent
 
 
-def content_from_api(data: object) -> Content:
+def content_from_api(data: Any) -> Content:
     kind = _required(data, "type", "message content")
     variant = data.get(kind)
     if not isinstance(variant, dict):
@@ -210,7 +210,7 @@ class Reaction:
     removed: bool = False
 
     @classmethod
-    def from_api(cls, data: object) -> Reaction:
+    def from_api(cls, data: Any) -> Reaction:
         return cls(
             str(_required(data, "id", "reaction")),
             str(_required(data, "messageId", "reaction")),
@@ -242,7 +242,7 @@ class Message:
         return self.delivery_status not in FINAL_DELIVERY_STATES
 
     @classmethod
-    def from_api(cls, data: object) -> Message:
+    def from_api(cls, data: Any) -> Message:
         where = "message"
         failure = data.get("failure") if isinstance(data, dict) else None
         reactions = data.get("reactions") if isinstance(data, dict) else None
@@ -275,7 +275,7 @@ class SendResult:
     conversation: Conversation
 
     @classmethod
-    def from_api(cls, data: object) -> SendResult:
+    def from_api(cls, data: Any) -> SendResult:
         return cls(
             Message.from_api(_required(data, "message", "answer")),
             Conversation.from_api(_required(data, "conversation", "answer")),
@@ -290,7 +290,7 @@ class Inbox:
     external_id: str | None
 
     @classmethod
-    def from_api(cls, data: object) -> Inbox:
+    def from_api(cls, data: Any) -> Inbox:
         return cls(
             _required(data, "id", "inbox"),
             _str(data.get("name")) or data["id"],
@@ -308,7 +308,7 @@ class User:
     active: bool = True
 
     @classmethod
-    def from_api(cls, data: object) -> User:
+    def from_api(cls, data: Any) -> User:
         return cls(
             _required(data, "id", "user"),
             _str(data.get("name")) or data["id"],
@@ -328,7 +328,7 @@ class MediaUpload:
     url: str | None
 
     @classmethod
-    def from_api(cls, data: object) -> MediaUpload:
+    def from_api(cls, data: Any) -> MediaUpload:
         return cls(
             _required(data, "mediaId", "media upload"),
             _str(data.get("mediaType")),
@@ -350,7 +350,7 @@ class Page[T]:
     age: float = 0.0
 
     @classmethod
-    def from_api(cls, data: object, key: str, parse: Callable[[object], T]) -> Page[T]:
+    def from_api(cls, data: Any, key: str, parse: Callable[[object], T]) -> Page[T]:
         items = _required(data, key, "list")
         if not isinstance(items, list):
             raise BadResponse(f"Flownally's {key!r} is not a list")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -54,7 +55,7 @@ def revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _audit(request: HttpRequest, action: str, link: KioskLink) -> None:
     AuditEntry.objects.create(
-        user=request.user,
+        user=None if isinstance(request.user, AnonymousUser) else request.user,
         username=request.user.get_username(),
         action=action,
         summary=f"Kiosk link {link.pk}: {link.name}"[:300],

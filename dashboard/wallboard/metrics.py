@@ -55,8 +55,11 @@ def queue_health(
     conversations: Iterable[Conversation], now: datetime, *, top: int = 5
 ) -> QueueHealth:
     active = [c for c in conversations if c.status != "closed"]
-    waits = {c.id: wait_seconds(c, now) for c in active}
-    waiting = [c for c in active if waits[c.id] is not None]
+    waits: dict[str, float] = {}
+    for c in active:
+        if (seconds := wait_seconds(c, now)) is not None:
+            waits[c.id] = seconds
+    waiting = [c for c in active if c.id in waits]
 
     def counts(key) -> dict[str, Counts]:
         opened = Counter(key(c) for c in active)
