@@ -87,6 +87,9 @@ MEDIA_ACCEPTED_TYPES = (
 # often), and failed deliveries counted over this many minutes in at most this many of the
 # most recently active open conversations (one message page each: the cost stays bounded).
 WALLBOARD_REFRESH_SECONDS = env.int("WALLBOARD_REFRESH_SECONDS", default=10)
+# The open-queue index (list filters, team page, wallboard): a walk of every open
+# conversation this often, while anyone is looking.
+OPEN_QUEUE_REFRESH_SECONDS = env.int("OPEN_QUEUE_REFRESH_SECONDS", default=10)
 WALLBOARD_FAILED_WINDOW_MINUTES = env.int("WALLBOARD_FAILED_WINDOW_MINUTES", default=60)
 WALLBOARD_FAILED_SCAN = env.int("WALLBOARD_FAILED_SCAN", default=20)
 # Threads per process for fetching a page's independent calls at the same time.

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRefresh
 
 from dashboard.accounts.roles import perm
-from dashboard.wallboard import snapshot
-from dashboard.wallboard.metrics import Counts
+from dashboard.openqueue import reading
+from dashboard.openqueue.metrics import Counts
 from dashboard.wallboard.models import KioskLink
 
 # Rows per table: what fits a 16:9 screen in large type (channels and inboxes share a panel).
@@ -73,7 +73,7 @@ def kiosk_refresh(request: HttpRequest, token: str) -> HttpResponse:
 def _render(request: HttpRequest, template: str, token: str | None = None) -> HttpResponse:
     """The board, refreshing through the kiosk link it was opened with, if any."""
     refresh_url = reverse("kiosk_refresh", args=[token]) if token else reverse("wallboard_refresh")
-    return _no_referrer(render(request, template, _context(snapshot.board(), refresh_url)))
+    return _no_referrer(render(request, template, _context(reading.current(), refresh_url)))
 
 
 def _no_referrer(response: HttpResponse) -> HttpResponse:
@@ -81,15 +81,15 @@ def _no_referrer(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _context(board: snapshot.Board, refresh_url: str) -> dict:
+def _context(board: reading.Reading, refresh_url: str) -> dict:
     context = {
         "board": board,
         "refresh_url": refresh_url,
         "refresh_seconds": settings.WALLBOARD_REFRESH_SECONDS,
-        "stale_after": snapshot.stale_after(),
+        "stale_after": reading.stale_after(),
         "failed_window_minutes": settings.WALLBOARD_FAILED_WINDOW_MINUTES,
     }
-    snap = board.snapshot
+    snap = board.index
     if snap is None:
         return context
     health = snap.health

@@ -4,11 +4,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from dashboard.wallboard import snapshot
+from dashboard.openqueue import refresher
 
 
 @pytest.fixture(autouse=True)
-def _no_refresh_left_running() -> Iterator[None]:
-    """A background refresh must not write into the next test's cache."""
+def _no_refresher_left_running() -> Iterator[None]:
+    """A background walk must not write into the next test's cache."""
     yield
-    snapshot.join_refresh()
+    refresher.stop()

@@ -1,20 +1,18 @@
-"""The wallboard page against a real simulator: its numbers, its snapshot, its outages."""
+"""The wallboard page against a real simulator: its numbers, its outages."""
 
 from __future__ import annotations
 
 import re
 import time
 from collections import Counter
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils.html import escape
 
 from dashboard.accounts.roles import SUPERVISOR, TEAM_LEAD, VIEWER
+from dashboard.openqueue import index, walk
 from dashboard.simulator.seed import HOSTILE_CONVERSATION_ID
-from dashboard.wallboard import snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +68,7 @@ def test_the_longest_waiting_are_listed_longest_first_and_hostile_names_stay_tex
 ):
     truth = [c for c in open_conversations(flownally) if c.get("waitingSince")]
     html = client_as(VIEWER).get("/wallboard/").content.decode()
-    longest = sorted(truth, key=lambda c: (c["waitingSince"], c["id"]))[: snapshot.LONGEST]
+    longest = sorted(truth, key=lambda c: (c["waitingSince"], c["id"]))[: walk.LONGEST]
     shown = re.findall(r'<span class="who">([^<]*)</span>', html)
     assert shown == [
         escape(c.get("name") or c.get("contactName") or c["externalId"]) for c in longest
@@ -99,7 +97,7 @@ def test_one_refresh_reads_every_page_once_and_a_bounded_number_of_message_pages
     log = flownally.request_log()
     listed = [e for e in log if e["path"] == "/v1/conversations"]
     pages = {}
-    for partition in snapshot.PARTITIONS:
+    for partition in walk.PARTITIONS:
         query = {"status": partition["status"], "interacted": str(partition["interacted"]).lower()}
         body = {"conversations": [None] * 100, "nextPageToken": "x"}
         token, count = None, 0
@@ -146,18 +144,23 @@ def test_failed_deliveries_in_the_window_are_counted(flownally, client_as, setti
     assert int(metric(response, "failed")) == expected + 1
 
 
+def _until(condition, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the refresher did not get there"
+        time.sleep(0.05)
+
+
 def test_an_outage_keeps_the_last_numbers_marked_stale_then_recovers(
     flownally, client_as, settings
 ):
-    settings.WALLBOARD_REFRESH_SECONDS = 0  # every request finds the snapshot due
+    settings.OPEN_QUEUE_REFRESH_SECONDS = 1  # a walk every second, in the background
     client = client_as(VIEWER)
     first = client.get("/wallboard/")
     assert "is-stale" not in first.content.decode()
     flownally.control("POST", "faults", {"kind": "error", "status": 503})
-    client.get("/wallboard/refresh/")  # starts a refresh, which fails
-    snapshot.join_refresh()
+    _until(lambda: index.stored()[1] is not None)  # the next walk failed
     stale = client.get("/wallboard/refresh/")
-    snapshot.join_refresh()
     assert stale.status_code == 200
     assert "Flownally is not answering: these numbers are from" in stale.content.decode()
     assert 'class="board is-stale"' in stale.content.decode()
@@ -165,8 +168,7 @@ def test_an_outage_keeps_the_last_numbers_marked_stale_then_recovers(
     assert "Traceback" not in stale.content.decode()
 
     flownally.control("DELETE", "faults")
-    client.get("/wallboard/refresh/")  # starts a refresh, which succeeds
-    snapshot.join_refresh()
+    _until(lambda: index.stored()[1] is None)  # a walk succeeded again
     recovered = client.get("/wallboard/refresh/")
     assert "Flownally is not answering" not in recovered.content.decode()
     assert "is-stale" not in recovered.content.decode()
@@ -204,25 +206,3 @@ def test_the_board_is_read_only(flownally, client_as):
     assert client.post("/wallboard/refresh/").status_code == 405
     html = client.get("/wallboard/").content.decode()
     assert "<form" not in html and "<button" not in html and "<a " not in html
-
-
-def test_a_refresh_that_lands_while_a_screen_takes_the_lock_is_not_repeated(
-    flownally, client_as, settings, monkeypatch
-):
-    settings.WALLBOARD_REFRESH_SECONDS = 1
-    client = client_as(VIEWER)
-    client.get("/wallboard/")
-    old = cache.get(snapshot.SNAPSHOT_KEY)
-    monkeypatch.setattr(time, "time", lambda: old.taken_at + 2)  # the snapshot is due
-    take_lock = snapshot._take_lock
-
-    def another_screen_refreshed_first():
-        cache.set(snapshot.SNAPSHOT_KEY, replace(old, taken_at=old.taken_at + 1.5))
-        return take_lock()
-
-    monkeypatch.setattr(snapshot, "_take_lock", another_screen_refreshed_first)
-    before = len(flownally.request_log())
-    client.get("/wallboard/refresh/")
-    snapshot.join_refresh()
-    assert len(flownally.request_log()) == before
-    assert cache.get(snapshot.LOCK_KEY) is None  # and the lock is not left behind

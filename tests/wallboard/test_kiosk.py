@@ -111,7 +111,7 @@ def test_an_unknown_link_is_not_found(flownally, client, token):
 
 
 def test_a_screen_refreshing_does_not_touch_the_database(kiosk_path, client, settings):
-    settings.WALLBOARD_REFRESH_SECONDS = 60
+    settings.WALLBOARD_REFRESH_SECONDS = settings.OPEN_QUEUE_REFRESH_SECONDS = 60
     client.get(kiosk_path)  # the first visit reads the link and notes it was used
     with CaptureQueriesContext(connection) as queries:
         for _ in range(5):

@@ -10,7 +10,7 @@ import pytest
 import requests
 from django.core.cache import cache
 
-from dashboard.wallboard import snapshot
+from dashboard.openqueue import index, refresher
 from dashboard.wallboard.models import KioskLink
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -54,46 +54,39 @@ def open_count(board: str) -> int:
     return int(re.search(r'data-metric="open">(\d+)<', board)[1])
 
 
-def no_snapshot_yet(sim) -> None:
-    """Forget the snapshot, let the message pages' cache expire, and clear the request log.
+def no_index_yet(sim) -> None:
+    """Forget the index, let the message pages' cache expire, and clear the request log.
     (The kiosk link stays cached: ten screens reading it from the test database at once
     would share its one SQLite connection across threads.)"""
     time.sleep(1.1)
-    cache.delete_many([snapshot.SNAPSHOT_KEY, snapshot.FAILURE_KEY])
+    cache.delete_many([index.INDEX_KEY, index.STAMP_KEY, index.FAILURE_KEY])
+    index.forget_process_state()
     sim.control("DELETE", "requests")
 
 
-def test_ten_screens_with_no_snapshot_yet_cost_the_requests_of_one(refresh_url, flownally):
+def test_ten_screens_with_no_index_yet_cost_the_requests_of_one(refresh_url, flownally):
     requests.get(refresh_url, timeout=30).raise_for_status()
-    no_snapshot_yet(flownally)
+    no_index_yet(flownally)
     requests.get(refresh_url, timeout=30).raise_for_status()
     one_screen = upstream_requests(flownally)
     assert one_screen >= 5  # four partition walks and message pages (the directory is cached)
 
-    no_snapshot_yet(flownally)
+    no_index_yet(flownally)
     boards = screens_at_once(refresh_url)
     assert upstream_requests(flownally) == one_screen
     assert len({open_count(board) for board in boards}) == 1
 
 
-def test_ten_screens_finding_the_snapshot_due_start_one_refresh_and_wait_for_none(
+def test_ten_screens_cost_nothing_upstream_and_see_numbers_younger_than_interval_and_walk(
     refresh_url, flownally, settings
 ):
-    settings.WALLBOARD_REFRESH_SECONDS = 1
-    requests.get(refresh_url, timeout=30).raise_for_status()  # the first snapshot
-    time.sleep(1.1)
-    flownally.control("DELETE", "requests")
-    requests.get(refresh_url, timeout=30).raise_for_status()  # one screen finds it due
-    snapshot.join_refresh()
-    one_screen = upstream_requests(flownally)
-    assert one_screen >= 4  # the walks and message pages; the directory is still cached
-
-    time.sleep(1.1)
+    settings.OPEN_QUEUE_REFRESH_SECONDS = 2
+    requests.get(refresh_url, timeout=30).raise_for_status()  # the first index
+    refresher.stop()  # no walk during the screens' requests: what they cost is theirs alone
     flownally.control("DELETE", "requests")
     boards = screens_at_once(refresh_url)
-    snapshot.join_refresh()
-    assert upstream_requests(flownally) == one_screen
-    # Every screen was answered from the snapshot it found, at least a second old: none
-    # waited for the refresh it caused.
+    assert upstream_requests(flownally) == 0
+    assert len({open_count(board) for board in boards}) == 1
+    walked = index.load(index.stored()[0])
     ages = [float(re.search(r'data-age="([\d.]+)"', board)[1]) for board in boards]
-    assert min(ages) >= 1.0
+    assert max(ages) <= settings.OPEN_QUEUE_REFRESH_SECONDS + walked.walk_seconds + 1

@@ -8,7 +8,7 @@ import pytest
 
 from dashboard.core.waits import wait_level
 from dashboard.flownally.models import Conversation, Message, TextContent
-from dashboard.wallboard.metrics import (
+from dashboard.openqueue.metrics import (
     Counts,
     failed_since,
     queue_health,
