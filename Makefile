@@ -40,7 +40,7 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { $$([ "$$(id -u)" = 0 ] || echo sudo) apt-get update -qq \
 		&& $$([ "$$(id -u)" = 0 ] || echo sudo) apt-get install -y -qq --no-install-recommends wrk; }
-	$(PY) -m dashboard.benchmark --out bench-results.json
+	$(PY) -m bench --out bench-results.json
 
 # The simulator's start-up time and list latency on a 100,000-conversation tenant.
 bench-sim: $(STAMP)

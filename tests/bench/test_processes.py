@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from dashboard.benchmark import processes
+from bench import processes
 
 
 def test_gunicorn_runs_with_the_dockerfiles_workers_and_threads_on_our_own_address():

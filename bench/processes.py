@@ -21,7 +21,7 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SIM_TOKEN = "sim-token"
 # What gunicorn runs with when the Dockerfile cannot be read.
 DEFAULT_GUNICORN = [
