@@ -44,7 +44,7 @@ bench: $(STAMP)
 
 # The simulator's start-up time and list latency on a 100,000-conversation tenant.
 bench-sim: $(STAMP)
-	DEBUG=true $(PY) manage.py flownally_sim_bench --conversations 100000
+	$(PY) -m bench.sim --conversations 100000
 
 # The Flownally client: overhead per call, cache hits (local memory and Redis), fan-out, single-flight.
 bench-client: $(STAMP)

@@ -6,4 +6,25 @@ Docker image (the Dockerfile's COPY lines) leave it out.
 - `python -m bench --out FILE` (`make bench`): the dashboard under load (issue 6). It starts
   the simulator and the dashboard as separate processes and measures them from outside,
   with wrk.
+- `python -m bench.sim` (`make bench-sim`): the simulator's start-up and list latency.
 """
+
+from __future__ import annotations
+
+import os
+
+# What `python -m bench.sim|client|wallboard` run with unless the environment says
+# otherwise: the project's settings in development mode (they measure code, not a
+# deployment, so no production secrets should be needed) and only warnings logged (the
+# Flownally client logs every call at INFO, which would bury the tables they print).
+DEVELOPMENT_ENV = {
+    "DJANGO_SETTINGS_MODULE": "dashboard.settings",
+    "DEBUG": "true",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+def use_development_env() -> None:
+    """DEVELOPMENT_ENV, for this process and the ones it starts, where nothing is set."""
+    for name, value in DEVELOPMENT_ENV.items():
+        os.environ.setdefault(name, value)
