@@ -48,7 +48,7 @@ bench-sim: $(STAMP)
 
 # The Flownally client: overhead per call, cache hits (local memory and Redis), fan-out, single-flight.
 bench-client: $(STAMP)
-	DEBUG=true LOG_LEVEL=WARNING $(PY) manage.py flownally_client_bench --redis-url redis://127.0.0.1:6379/13
+	$(PY) -m bench.client --redis-url redis://127.0.0.1:6379/13
 
 # The wallboard: upstream requests and refresh time per snapshot at 100, 1,000 and 10,000 open conversations.
 bench-wallboard: $(STAMP)
