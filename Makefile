@@ -52,7 +52,7 @@ bench-client: $(STAMP)
 
 # The wallboard: upstream requests and refresh time per snapshot at 100, 1,000 and 10,000 open conversations.
 bench-wallboard: $(STAMP)
-	DEBUG=true LOG_LEVEL=WARNING $(PY) manage.py wallboard_bench
+	$(PY) -m bench.wallboard
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
