@@ -61,19 +61,19 @@ test-fast: $(STAMP)
 # gunicorn as the Dockerfile runs it, wrk driving each scenario. Prints the numbers and the
 # targets; writes them to bench-results.json. wrk and Chromium come from apt when missing.
 bench: $(STAMP) system-deps
-	$(PY) -m dashboard.benchmark --out bench-results.json
+	$(PY) -m bench --out bench-results.json
 
 # The simulator's start-up time and list latency on a 100,000-conversation tenant.
 bench-sim: $(STAMP)
-	DEBUG=true $(PY) manage.py flownally_sim_bench --conversations 100000
+	$(PY) -m bench.sim --conversations 100000
 
 # The Flownally client: overhead per call, cache hits (local memory and Redis), fan-out, single-flight.
 bench-client: $(STAMP)
-	DEBUG=true LOG_LEVEL=WARNING $(PY) manage.py flownally_client_bench --redis-url redis://127.0.0.1:6379/13
+	$(PY) -m bench.client --redis-url redis://127.0.0.1:6379/13
 
 # The wallboard: upstream requests and refresh time per snapshot at 100, 1,000 and 10,000 open conversations.
 bench-wallboard: $(STAMP)
-	DEBUG=true LOG_LEVEL=WARNING $(PY) manage.py wallboard_bench
+	$(PY) -m bench.wallboard
 
 # ruff (lint and format) and mypy with django-stubs (its settings: pyproject.toml).
 lint: $(STAMP)

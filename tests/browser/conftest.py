@@ -10,8 +10,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from bench.browser import CHROMIUM, FLAGS
 from dashboard.accounts.roles import ensure_roles
-from dashboard.benchmark.browser import CHROMIUM, FLAGS
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by the
 # test itself are still synchronous and safe.

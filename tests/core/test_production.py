@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -144,17 +143,3 @@ def test_pages_need_sign_in(gunicorn):
     response = requests.get(f"{gunicorn}/", timeout=5, allow_redirects=False)
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/accounts/login/")
-
-
-def test_the_client_benchmark_runs_and_reports_its_numbers():
-    finished = _django(
-        ["flownally_client_bench", "--count", "5", "--latency-ms", "20"],
-        _env(DEBUG="true", LOG_LEVEL="WARNING"),
-    )
-    assert finished.returncode == 0, finished.stderr
-    assert re.search(
-        r"^50 concurrent identical reads, upstream requests\s+1$", finished.stdout, re.M
-    ), finished.stdout
-    assert re.search(
-        r"^four calls fanned out\s+[\d.]+ ms \([\d.]+ round trips\)$", finished.stdout, re.M
-    )

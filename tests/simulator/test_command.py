@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
@@ -64,35 +63,6 @@ def test_flownally_sim_serves_the_api_with_the_options_it_was_given():
     finally:
         process.terminate()
         process.wait(timeout=10)
-
-
-def test_the_simulator_benchmark_runs_and_reports_numbers(tmp_path):
-    out = tmp_path / "bench.json"
-    finished = subprocess.run(
-        [
-            sys.executable,
-            "manage.py",
-            "flownally_sim_bench",
-            "--conversations",
-            "2000",
-            "--requests",
-            "5",
-            "--json",
-            str(out),
-        ],
-        cwd=ROOT,
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert finished.returncode == 0, finished.stderr
-    assert "ready in" in finished.stdout
-    results = json.loads(out.read_text())
-    assert results["conversations"] == 2000
-    assert len(results["scenarios"]) == 5
-    assert all(row["p50_ms"] > 0 for row in results["scenarios"].values())
 
 
 def test_make_demo_serves_the_dashboard_on_the_simulator(tmp_path):

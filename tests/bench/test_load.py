@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from dashboard.benchmark.load import (
+from bench.load import (
     LoadResult,
     merge,
     parse_wrk_output,
@@ -132,6 +132,7 @@ def wrk() -> None:
     assert shutil.which("wrk"), "wrk is missing: `apt-get install wrk` (.ci/run and make bench do)"
 
 
+@pytest.mark.slow  # runs wrk
 def test_wrk_cycles_through_the_paths_and_tallies_every_status(wrk, server):
     result = run_wrk(server, ["/ok", "/same", "/gone"], connections=2, seconds=1)
     assert result.requests > 30
@@ -140,6 +141,7 @@ def test_wrk_cycles_through_the_paths_and_tallies_every_status(wrk, server):
     assert result.p50_ms > 0
 
 
+@pytest.mark.slow  # runs wrk
 def test_each_viewer_polls_once_a_period_starting_at_once(wrk, server):
     result = run_viewers(server, ["/same", "/ok"], period_ms=400, seconds=1)
     # Requests at 0, 0.4 and 0.8 s of each viewer's second.

@@ -1,4 +1,4 @@
-"""`python -m dashboard.benchmark` end to end, small: every scenario runs and has numbers.
+"""`python -m bench` end to end, small: every scenario runs and has numbers.
 
 What the numbers are is the benchmark's business (it prints them); this only checks that
 it runs, on a tiny tenant with little latency and a second per scenario."""
@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.benchmark import browser
-from tests.benchmark import SCENARIO_KEYS
+from bench import browser
+from tests.bench import SCENARIO_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
+# It starts the simulator, gunicorn, wrk and Chromium: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +32,7 @@ def results(tmp_path_factory) -> dict:
         [
             sys.executable,
             "-m",
-            "dashboard.benchmark",
+            "bench",
             "--out",
             str(out),
             "--duration",

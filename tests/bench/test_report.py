@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from dashboard.benchmark import report
-from dashboard.benchmark.load import LoadResult
-from dashboard.benchmark.scenarios import Row, Scenario
-from tests.benchmark import SCENARIO_KEYS as KEYS
+from bench import report
+from bench.load import LoadResult
+from bench.scenarios import Row, Scenario
+from tests.bench import SCENARIO_KEYS as KEYS
 
 
 def _row(key: str, *, rps: float, p50: float, p95: float, upstream: int = 0, **extra) -> Row:

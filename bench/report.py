@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from dashboard.benchmark.load import percentile
-from dashboard.benchmark.scenarios import Row
+from bench.load import percentile
+from bench.scenarios import Row
 
 
 def row_json(row: Row) -> dict:

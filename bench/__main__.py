@@ -1,4 +1,4 @@
-"""`python -m dashboard.benchmark --out bench.json`: the dashboard under load on this machine.
+"""`python -m bench --out bench.json`: the dashboard under load on this machine.
 
 Starts the simulator (added latency, a large tenant) and the dashboard under gunicorn with
 production settings, signs in, drives each scenario with wrk, and prints requests/s,
@@ -23,17 +23,17 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from dashboard.benchmark import browser, processes, report, scenarios
-from dashboard.benchmark.load import OK_STATUSES, wrk_available
-from dashboard.benchmark.processes import BenchError, Process
-from dashboard.benchmark.scenarios import STALE_V, WALLBOARD_REFRESH, Cast, Dashboard, Scenario
-from dashboard.benchmark.tenant import Sim
+from bench import browser, processes, report, scenarios
+from bench.load import OK_STATUSES, wrk_available
+from bench.processes import BenchError, Process
+from bench.scenarios import STALE_V, WALLBOARD_REFRESH, Cast, Dashboard, Scenario
+from bench.tenant import Sim
 
 USERNAME = "bench-supervisor"
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m dashboard.benchmark", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--out", required=True, type=Path, help="write the results here (JSON)")
     parser.add_argument("--duration", type=float, default=15, help="seconds per scenario")
     parser.add_argument("--conversations", type=int, default=10_000, help="tenant size")

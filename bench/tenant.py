@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import requests
 
-from dashboard.benchmark.processes import SIM_TOKEN, BenchError
+from bench.processes import SIM_TOKEN, BenchError
 
 # Delivery states the control API can force, in the order a message moves through them.
 DELIVERY_STATES = ("sent", "delivered", "read")

@@ -11,17 +11,15 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
-import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
+from dashboard.core.processes import StartupError, free_port, wait_until_up
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SIM_TOKEN = "sim-token"
 # What gunicorn runs with when the Dockerfile cannot be read.
 DEFAULT_GUNICORN = [
@@ -61,11 +59,13 @@ class Process:
     def pid(self) -> int:
         return self.popen.pid
 
-    def log_tail(self, chars: int = 3000) -> str:
+    def wait_for(self, url: str, timeout: float = 60) -> float:
+        """Seconds until `url` answers; BenchError (with the end of the log) if it does not:
+        a server that cannot start means the benchmark cannot run."""
         try:
-            return self.log.read_text(errors="replace")[-chars:]
-        except OSError:
-            return ""
+            return wait_until_up(self.popen, url, name=self.name, timeout=timeout, log=self.log)
+        except StartupError as error:
+            raise BenchError(str(error)) from error
 
     def stop(self) -> None:
         """SIGTERM to the whole group, then SIGKILL to whatever is left after 10 s."""
@@ -79,12 +79,6 @@ class Process:
         except subprocess.TimeoutExpired:
             os.killpg(self.popen.pid, signal.SIGKILL)
             self.popen.wait(timeout=5)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start(stack: ExitStack, name: str, command: list[str], env: dict, workdir: Path) -> Process:
@@ -102,20 +96,6 @@ def start(stack: ExitStack, name: str, command: list[str], env: dict, workdir: P
     process = Process(name, popen, log)
     stack.callback(process.stop)
     return process
-
-
-def wait_until_up(process: Process, url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.popen.poll() is not None:
-            raise BenchError(f"{process.name} exited at start-up:\n{process.log_tail()}")
-        try:
-            if requests.get(url, timeout=2).status_code < 500:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    raise BenchError(f"{process.name} did not answer {url} within {timeout:.0f}s")
 
 
 def start_simulator(
@@ -145,7 +125,7 @@ def start_simulator(
     env = _inherited_env() | {"DEBUG": "true", "LOG_LEVEL": "WARNING"}
     process = start(stack, "simulator", command, env, workdir)
     root = f"http://127.0.0.1:{port}"
-    wait_until_up(process, f"{root}/_sim/health", timeout=120)
+    process.wait_for(f"{root}/_sim/health", timeout=120)
     return process, root
 
 
@@ -247,7 +227,7 @@ def start_dashboard(stack: ExitStack, workdir: Path, env: dict[str, str]) -> tup
     command = [sys.executable, "-m", "gunicorn", *gunicorn_args(), "--bind", f"127.0.0.1:{port}"]
     process = start(stack, "gunicorn", command, env, workdir)
     base = f"http://127.0.0.1:{port}"
-    wait_until_up(process, f"{base}/healthz")
+    process.wait_for(f"{base}/healthz")
     return process, base
 
 

@@ -13,7 +13,7 @@ import random
 import time
 from pathlib import Path
 
-from dashboard.benchmark.tenant import DELIVERY_STATES, Sim
+from bench.tenant import DELIVERY_STATES, Sim
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [

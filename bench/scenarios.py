@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 
 import requests
 
-from dashboard.benchmark.load import LoadResult, run_viewers, run_wrk
-from dashboard.benchmark.processes import BenchError
-from dashboard.benchmark.tenant import DELIVERY_STATES, Sim
+from bench.load import LoadResult, run_viewers, run_wrk
+from bench.processes import BenchError
+from bench.tenant import DELIVERY_STATES, Sim
 
 _POLL_URL = re.compile(r'hx-get="(/conversations/[^"/]+/timeline/\?v=[0-9a-f]+)"')
 WALLBOARD_REFRESH = "/wallboard/refresh/"

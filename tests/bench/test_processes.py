@@ -4,8 +4,13 @@ what /proc says about a process."""
 from __future__ import annotations
 
 import os
+import sys
+from contextlib import ExitStack
 
-from dashboard.benchmark import processes
+import pytest
+
+from bench import processes
+from dashboard.core.processes import free_port
 
 
 def test_gunicorn_runs_with_the_dockerfiles_workers_and_threads_on_our_own_address():
@@ -39,3 +44,12 @@ def test_the_dashboard_runs_in_production_mode_against_the_simulator(tmp_path):
 def test_it_reads_cpu_time_and_finds_children():
     assert processes.cpu_seconds([os.getpid()]) > 0
     assert os.getpid() in processes.worker_pids(os.getppid())
+
+
+@pytest.mark.slow  # starts a process
+def test_a_server_that_exits_while_starting_stops_the_run_with_its_log(tmp_path):
+    command = [sys.executable, "-c", "print('port in use'); raise SystemExit(3)"]
+    with ExitStack() as stack:
+        process = processes.start(stack, "server", command, dict(os.environ), tmp_path)
+        with pytest.raises(processes.BenchError, match=r"(?s)exited with code 3.*port in use"):
+            process.wait_for(f"http://127.0.0.1:{free_port()}/", timeout=30)
