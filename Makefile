@@ -9,7 +9,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bi
 	$$HOME/.pyenv/versions/3.12*/bin/python3 /usr/local/bin/python3.13 /usr/bin/python3.13 python3; do \
 	"$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo "$$c"; break; }; done)
 
-.PHONY: demo test test-fast system-deps lint bench bench-sim bench-client bench-wallboard venv clean
+.PHONY: demo test test-fast system-deps lint bench bench-sim bench-client bench-index venv clean
 
 venv: $(STAMP)
 
@@ -71,9 +71,10 @@ bench-sim: $(STAMP)
 bench-client: $(STAMP)
 	$(PY) -m bench.client --redis-url redis://127.0.0.1:6379/13
 
-# The wallboard: upstream requests and refresh time per snapshot at 100, 1,000 and 10,000 open conversations.
-bench-wallboard: $(STAMP)
-	$(PY) -m bench.wallboard
+# The open-queue index: upstream requests and time per walk at 1,000, 10,000 and 100,000
+# open conversations, and what that costs Flownally per hour.
+bench-index: $(STAMP)
+	$(PY) -m bench.index
 
 # ruff (lint and format) and mypy with django-stubs (its settings: pyproject.toml).
 lint: $(STAMP)

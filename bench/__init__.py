@@ -8,15 +8,15 @@ Docker image (the Dockerfile's COPY lines) leave it out.
   with wrk.
 - `python -m bench.sim` (`make bench-sim`): the simulator's start-up and list latency.
 - `python -m bench.client` (`make bench-client`): the Flownally client's costs and savings.
-- `python -m bench.wallboard` (`make bench-wallboard`): one wallboard refresh, upstream, by
-  tenant size.
+- `python -m bench.index` (`make bench-index`): one walk of the open-queue index (behind
+  the list's filters, the team page and the wallboard), upstream, by tenant size.
 """
 
 from __future__ import annotations
 
 import os
 
-# What `python -m bench.sim|client|wallboard` run with unless the environment says
+# What `python -m bench.sim|client|index` run with unless the environment says
 # otherwise: the project's settings in development mode (they measure code, not a
 # deployment, so no production secrets should be needed) and only warnings logged (the
 # Flownally client logs every call at INFO, which would bury the tables they print).

@@ -90,6 +90,7 @@ WALLBOARD_REFRESH_SECONDS = env.int("WALLBOARD_REFRESH_SECONDS", default=10)
 # The open-queue index (list filters, team page, wallboard): a walk of every open
 # conversation this often, while anyone is looking.
 OPEN_QUEUE_REFRESH_SECONDS = env.int("OPEN_QUEUE_REFRESH_SECONDS", default=10)
+OPEN_QUEUE_IDLE_SECONDS = env.int("OPEN_QUEUE_IDLE_SECONDS", default=600)
 WALLBOARD_FAILED_WINDOW_MINUTES = env.int("WALLBOARD_FAILED_WINDOW_MINUTES", default=60)
 WALLBOARD_FAILED_SCAN = env.int("WALLBOARD_FAILED_SCAN", default=20)
 # Threads per process for fetching a page's independent calls at the same time.

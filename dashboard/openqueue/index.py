@@ -24,8 +24,6 @@ INDEX_KEY = "openqueue:index:v1"
 STAMP_KEY = "openqueue:stamp:v1"
 FAILURE_KEY = "openqueue:failure:v1"
 WANTED_KEY = "openqueue:wanted:v1"
-WANTED_FOR = 600  # seconds after the last reader that walks go on (nobody looking: no cost)
-_MARK_EVERY = 15  # seconds between one process's "wanted" writes
 
 
 @dataclass(frozen=True)
@@ -103,12 +101,14 @@ _marked_at = 0.0
 
 
 def mark_wanted() -> None:
-    """Someone is looking: walks go on for WANTED_FOR seconds more."""
+    """Someone is looking: walks go on for OPEN_QUEUE_IDLE_SECONDS more (with nobody
+    looking, the index costs Flownally nothing). One write per process every few seconds."""
     global _marked_at
+    idle = settings.OPEN_QUEUE_IDLE_SECONDS
     now = time.monotonic()
-    if now - _marked_at >= _MARK_EVERY:
+    if now - _marked_at >= min(15, idle / 4):
         _marked_at = now
-        cache.set(WANTED_KEY, time.time(), timeout=WANTED_FOR)
+        cache.set(WANTED_KEY, time.time(), timeout=idle)
 
 
 def wanted() -> bool:
