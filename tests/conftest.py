@@ -123,6 +123,15 @@ def _fresh_cache(settings) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _no_refresher_left_running() -> Iterator[None]:
+    """The open-queue refresher is a thread: one test's walks must not reach the next."""
+    from dashboard.openqueue import refresher
+
+    yield
+    refresher.stop()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:
     """Tests create users; the production hasher's deliberate slowness buys nothing here."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

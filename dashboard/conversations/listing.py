@@ -1,4 +1,5 @@
-"""The conversation list (`/`)."""
+"""The conversation list (`/`): Flownally's own list, or, for the filters it lacks
+(assignee, channel, inbox, waiting, search), the open-queue index."""
 
 from __future__ import annotations
 
@@ -9,11 +10,25 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from dashboard.accounts.roles import perm
-from dashboard.conversations.filters import INTERACTED, SIZES, SORTS, STATUSES, ListState
+from dashboard.conversations.filters import (
+    INTERACTED,
+    ME,
+    SIZES,
+    SORTS,
+    STATUSES,
+    ListState,
+)
 from dashboard.core.htmx import HtmxHttpRequest
-from dashboard.core.upstream import describe
+from dashboard.core.upstream import Problem, describe
 from dashboard.flownally import client, directory
 from dashboard.flownally.errors import FlownallyError, ValidationFailed
+from dashboard.flownally.models import Conversation
+from dashboard.openqueue import reading, search
+
+CLOSED_AND_INDEX = (
+    "Flownally cannot filter closed conversations by assignee, channel, inbox, wait or "
+    "search: these filters cover open and pending conversations only."
+)
 
 
 def _list_page(state: ListState):
@@ -28,11 +43,48 @@ def _list_page(state: ListState):
     return client.conversation_list(**restarted.api_params(), allow_stale=True), restarted, notice
 
 
+def _me(request: HtmxHttpRequest) -> str | None:
+    """The Flownally team member this account is linked to."""
+    return None
+
+
 @require_GET
 @permission_required(perm("view_conversations"), raise_exception=True)
 def conversation_list(request: HtmxHttpRequest) -> HttpResponse:
     state = ListState.from_query(request.GET)
-    context: dict = {"problem": None, "page": None, "notices": list(state.notices)}
+    me = _me(request)
+    context: dict = {"problem": None, "page": None, "notices": list(state.notices), "me": me}
+    if state.from_index:
+        # Pages never wait for a walk, but for the very first one.
+        queue = reading.current()
+        _from_index(state, queue, me, context)
+    else:
+        queue = reading.peek()
+        users, inboxes = _from_flownally(state, context)
+        found = None
+        if queue.index is not None:
+            found = search.find(queue.index, state.criteria(me), state.sort)
+            users, inboxes = queue.index.users, queue.index.inboxes
+        context["menus"] = _menus(users, inboxes, found, state, me)
+    context.update(
+        state=context.get("state", state),
+        queue=queue,
+        statuses=STATUSES,
+        sorts=SORTS,
+        interacted_choices=INTERACTED,
+        sizes=SIZES,
+        waiting_values=search.WAITING_OPTIONS,
+        refresh_seconds=settings.LIST_REFRESH_SECONDS,
+    )
+    template = "conversations/list.html"
+    if request.htmx and request.htmx.target == "conversation-results":
+        template += "#results"
+    status = 200 if context["problem"] is None else 502
+    return render(request, template, context, status=status)
+
+
+def _from_flownally(state: ListState, context: dict) -> tuple[dict, dict]:
+    """Flownally's own list page into `context`; the names of users and inboxes."""
     try:
         (page, state, notice), inboxes, users = client.fan_out(
             lambda: _list_page(state),
@@ -41,35 +93,114 @@ def conversation_list(request: HtmxHttpRequest) -> HttpResponse:
         )
     except FlownallyError as error:
         context["problem"] = describe(error)
-    else:
-        context["page"] = page
-        context["rows"] = [
-            {
-                "conv": conv,
-                "inbox": inboxes.get(conv.inbox_id, conv.inbox_id),
-                "assignee": users.get(conv.assignee_id, conv.assignee_id)
-                if conv.assignee_id
-                else "",
-                "sender": directory.SENDERS.get(conv.last_message_sender or "", "Someone"),
-            }
-            for conv in page.items
-        ]
-        if notice:
-            context["notices"].append(notice)
+        context["previous_state"] = state.previous_page()
+        return {}, {}
     context.update(
+        page=page,
         state=state,
-        next_state=state.next_page(page.next_page_token)
-        if context["page"] and page.next_page_token
-        else None,
+        rows=_rows(page.items, inboxes, users),
+        next_state=state.next_page(page.next_page_token) if page.next_page_token else None,
         previous_state=state.previous_page(),
-        statuses=STATUSES,
-        sorts=SORTS,
-        interacted_choices=INTERACTED,
-        sizes=SIZES,
-        refresh_seconds=settings.LIST_REFRESH_SECONDS,
     )
-    template = "conversations/list.html"
-    if request.htmx and request.htmx.target == "conversation-results":
-        template += "#results"
-    status = 200 if context["problem"] is None else 502
-    return render(request, template, context, status=status)
+    if notice:
+        context["notices"].append(notice)
+    return users, inboxes
+
+
+def _from_index(state: ListState, queue: reading.Reading, me: str | None, context: dict) -> None:
+    context["from_index"] = True
+    if state.asks_closed:
+        if not state.criteria(me).statuses:  # closed alone: nothing honest to show
+            context.update(
+                closed_only=True,
+                closed_message=CLOSED_AND_INDEX,
+                open_instead=state.with_only(status=()),
+                closed_instead=ListState(status=("closed",), sort=state.sort, size=state.size),
+            )
+            return
+        context["notices"].append(CLOSED_AND_INDEX)
+    if ME in state.assignee and not me:
+        context["notices"].append(
+            "Your account is not linked to a Flownally team member, so “me” matches nobody: "
+            "a supervisor can link it on the People page."
+        )
+    if queue.index is None:
+        failure = queue.failure
+        context["problem"] = (
+            failure.problem
+            if failure
+            else Problem(
+                "The open queue is not read yet",
+                "The dashboard is still reading every open conversation from Flownally.",
+            )
+        )
+        return
+    found = search.find(queue.index, state.criteria(me), state.sort)
+    start = (state.page - 1) * state.size
+    shown = found.matches[start : start + state.size]
+    context.update(
+        found=found,
+        rows=_rows(shown, queue.index.inboxes, queue.index.users),
+        menus=_menus(queue.index.users, queue.index.inboxes, found, state, me),
+        next_state=state.index_page(state.page + 1)
+        if start + state.size < len(found.matches)
+        else None,
+        previous_state=state.index_page(state.page - 1) if state.page > 1 else None,
+        first_shown=start + 1,
+        last_shown=start + len(shown),
+    )
+
+
+def _rows(
+    conversations: list[Conversation], inboxes: dict[str, str], users: dict[str, str]
+) -> list[dict]:
+    return [
+        {
+            "conv": conv,
+            "inbox": inboxes.get(conv.inbox_id, conv.inbox_id),
+            "assignee": users.get(conv.assignee_id, conv.assignee_id) if conv.assignee_id else "",
+            "sender": directory.SENDERS.get(conv.last_message_sender or "", "Someone"),
+        }
+        for conv in conversations
+    ]
+
+
+def _menus(
+    users: dict[str, str],
+    inboxes: dict[str, str],
+    found: search.Found | None,
+    state: ListState,
+    me: str | None,
+) -> dict:
+    """Each option of the index's filters, chosen or not, with its count when the index
+    is at hand (`found`)."""
+
+    def option(name: str, value: str, label: str, counts: dict | None) -> dict:
+        count = None if counts is None else counts.get(value, 0)
+        return {"value": value, "label": label, "count": count, "on": value in getattr(state, name)}
+
+    assignees = found.assignees if found else None
+    people = sorted(users.items(), key=lambda item: item[1].lower())
+    menu = [option("assignee", search.UNASSIGNED, "Unassigned", assignees)]
+    if me:
+        mine = {ME: assignees.get(me, 0)} if assignees is not None else None
+        menu.append(option("assignee", ME, f"Me ({users.get(me, me)})", mine))
+    menu += [option("assignee", uid, name, assignees) for uid, name in people]
+    return {
+        "assignee": menu,
+        "channel": [
+            option("channel", c, c, found.channels if found else None) for c in search.CHANNELS
+        ],
+        "inbox": [
+            option("inbox", iid, name, found.inboxes if found else None)
+            for iid, name in sorted(inboxes.items(), key=lambda item: item[1].lower())
+        ],
+        "waiting": [
+            {
+                "value": m,
+                "count": found.waiting.get(m, 0) if found else None,
+                "on": state.waiting == m,
+            }
+            for m in search.WAITING_OPTIONS
+        ],
+    }

@@ -33,8 +33,19 @@ def stale_after() -> int:
 
 
 def current(wait: float = FIRST_WAIT) -> Reading:
+    """The index for a page that shows it: this keeps walks going while people look."""
     index.mark_wanted()
     refresher.ensure_running()
+    return _read(wait)
+
+
+def peek() -> Reading:
+    """The index if there is one, for a page that merely can use it (the counts on the
+    unfiltered list): it does not, by itself, keep Flownally walked."""
+    return _read(0)
+
+
+def _read(wait: float) -> Reading:
     stamp, failure = index.stored()
     deadline = time.monotonic() + wait
     asked = time.time()
