@@ -17,5 +17,6 @@ urlpatterns = [
     path("people/", people.people, name="people"),
     path("people/<int:user_id>/", people.account_change, name="account_change"),
     path("wallboard/", include("dashboard.wallboard.urls")),
+    path("team/", include("dashboard.team.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 
 from dashboard.flownally import client
 from dashboard.flownally.errors import FlownallyError
-from dashboard.flownally.models import Message
+from dashboard.flownally.models import Message, User
 
 SENDERS = {"customer": "Customer", "user": "Team", "bot": "Bot"}
 
@@ -25,6 +25,14 @@ def inbox_names() -> dict[str, str]:
 
 def user_names() -> dict[str, str]:
     return names(client.iter_users)
+
+
+def team() -> list[User]:
+    """Every team member with their details; empty when Flownally cannot say."""
+    try:
+        return list(client.iter_users())
+    except FlownallyError:
+        return []
 
 
 def sender(message: Message, users: dict[str, str]) -> str:

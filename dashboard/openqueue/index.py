@@ -30,7 +30,8 @@ WANTED_KEY = "openqueue:wanted:v1"
 class Index:
     conversations: tuple[Conversation, ...]
     interacted: frozenset[str]  # IDs of those a team member has written in
-    users: dict[str, str]
+    users: dict[str, str]  # every team member: ID -> name
+    active_users: frozenset[str]
     inboxes: dict[str, str]
     health: QueueHealth
     failed_deliveries: int

@@ -106,3 +106,31 @@ def failed_since(messages: Iterable[Message], since: datetime) -> int:
         for m in messages
         if m.delivery_status == "failed" and (m.updated_at or m.created_at) >= since
     )
+
+
+@dataclass(frozen=True)
+class Load:
+    """One team member's share of the open queue (or the unassigned share)."""
+
+    open: int = 0
+    waiting: int = 0
+    longest: Waiting | None = None  # their conversation whose customer has waited longest
+
+
+def team_load(conversations: Iterable[Conversation], now: datetime) -> dict[str, Load]:
+    """Assignee ID ("" for unassigned) -> their open, waiting and longest-waiting one."""
+    opened: Counter[str] = Counter()
+    waited: Counter[str] = Counter()
+    longest: dict[str, Waiting] = {}
+    for c in conversations:
+        if c.status == "closed":
+            continue
+        who = c.assignee_id or ""
+        opened[who] += 1
+        seconds = wait_seconds(c, now)
+        if seconds is None:
+            continue
+        waited[who] += 1
+        if who not in longest or seconds > longest[who].seconds:
+            longest[who] = Waiting(c.id, c.name, c.channel, c.inbox_id, seconds)
+    return {who: Load(opened[who], waited[who], longest.get(who)) for who in opened}

@@ -55,9 +55,9 @@ def compute() -> Index:
     started_at = time.time()
     # Two rounds: the walks with the directory, then the message pages. (Never fan out
     # from inside a fanned-out call: the shared pool could fill with callers that wait.)
-    *walks, users, inboxes = client.fan_out(
+    *walks, team, inboxes = client.fan_out(
         *(lambda f=filters: _walk(f) for filters in PARTITIONS),
-        directory.user_names,
+        directory.team,
         directory.inbox_names,
     )
     found: dict[str, Conversation] = {}
@@ -72,7 +72,8 @@ def compute() -> Index:
     return Index(
         conversations=conversations,
         interacted=frozenset(interacted),
-        users=users,
+        users={member.id: member.name for member in team},
+        active_users=frozenset(member.id for member in team if member.active),
         inboxes=inboxes,
         health=queue_health(conversations, now, top=LONGEST),
         failed_deliveries=count_failed(list(conversations), now),

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from dashboard.team import views
+
+urlpatterns = [
+    path("", views.team, name="team"),
+]
