@@ -71,7 +71,7 @@ def refresh_if_due() -> bool:
     """Walk now if a walk is due, nobody else is walking, and someone wants the index;
     True when this call walked."""
     global _held
-    if not index.wanted() or not index.due(*index.stored()):
+    if _stop.is_set() or not index.wanted() or not index.due(*index.stored()):
         return False
     held = lease()
     token = held.acquire()
@@ -108,7 +108,7 @@ def _walk_holding(held: Lease, token: str) -> None:
                 index.store_failure(index.Failure(time.time(), describe(error)))
             log.warning("open-queue walk failed: %s", error)
             return
-        if lost.is_set():  # someone else walks now: theirs is the one to keep
+        if lost.is_set() or _stop.is_set():  # someone else walks now: theirs is the one to keep
             log.warning("open-queue walk lost its lease; its result is dropped")
             return
         index.store(fresh)
@@ -131,8 +131,16 @@ def _run() -> None:
         _stop.wait(TICK)
 
 
-@atexit.register
 def _give_back_lease() -> None:
-    """On a polite exit (SIGTERM in gunicorn, Ctrl-C) the next walker need not wait."""
+    """On a polite exit (SIGTERM in gunicorn, Ctrl-C) the next walker need not wait: no new
+    walk starts, and the lease of the one under way is given back at once (its result,
+    should it still finish, is dropped)."""
+    _stop.set()
     if _held is not None:
         lease().release(_held)
+
+
+# As the interpreter starts to shut down, before it waits for other threads (the fan-out
+# pool finishing a walk's pages could take a while): threading's own exit hook, which
+# concurrent.futures uses too; atexit, which runs later, where it is missing.
+getattr(threading, "_register_atexit", atexit.register)(_give_back_lease)
