@@ -145,6 +145,18 @@ def targets(m: dict) -> list[Target]:
             _check(conversation_cold, 1.3 * latency),
         ),
         Target(
+            "filtered list from a warm index at this tenant's open queue: p50 (under load)",
+            "<= 20 ms",
+            _fmt(_get(s, "list_filtered", "p50_ms"), " ms"),
+            _check(_get(s, "list_filtered", "p50_ms"), 20),
+        ),
+        Target(
+            "filtered list: upstream requests per request (the index's walks only)",
+            "<= 0.05",
+            _fmt(_get(s, "list_filtered", "upstream_per_request"), "", 3),
+            _check(_get(s, "list_filtered", "upstream_per_request"), 0.05),
+        ),
+        Target(
             "no-change poll p50 (100 viewers of one conversation)",
             "<= 10 ms",
             _fmt(_get(s, "viewers_100", "p50_ms"), " ms"),

@@ -24,6 +24,9 @@ from bench.tenant import DELIVERY_STATES, Sim
 
 _POLL_URL = re.compile(r'hx-get="(/conversations/[^"/]+/timeline/\?v=[0-9a-f]+)"')
 WALLBOARD_REFRESH = "/wallboard/refresh/"
+# A team lead's question only the open-queue index answers: unassigned WhatsApp customers
+# waiting over 15 minutes.
+FILTERED_LIST = "/?assignee=unassigned&channel=whatsapp&waiting=15"
 STALE_V = "0"  # no fingerprint looks like this: every poll carrying it finds a change
 
 

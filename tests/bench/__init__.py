@@ -3,6 +3,7 @@
 # Every scenario a full run reports, by key.
 SCENARIO_KEYS = (
     "list",
+    "list_filtered",
     "conversation",
     "poll_idle",
     "poll_changing",

@@ -29,6 +29,7 @@ def _row(key: str, *, rps: float, p50: float, p95: float, upstream: int = 0, **e
 def _measurements(**rows: Row) -> dict:
     defaults = {
         "list": _row("list", rps=200, p50=30, p95=60, upstream=10),
+        "list_filtered": _row("list_filtered", rps=600, p50=12, p95=30, upstream=150),
         "conversation": _row("conversation", rps=80, p50=60, p95=90, upstream=1600),
         "poll_idle": _row("poll_idle", rps=700, p50=8, p95=20, upstream=20),
         "poll_changing": _row("poll_changing", rps=300, p50=20, p95=40, upstream=20),
