@@ -17,7 +17,6 @@ from dashboard.benchmark.browser import CHROMIUM, FLAGS
 # test itself are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "a-long-test-password"
 
 
@@ -55,11 +54,3 @@ def sign_in(dashboard, page):
         return page
 
     return as_role
-
-
-def screenshot(page, name: str) -> Path:
-    """Keep a screenshot as a test artifact (test-artifacts/, not committed)."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path

@@ -16,7 +16,7 @@ from dashboard.flownally import client
 from dashboard.flownally.errors import RateLimited, Unavailable
 from dashboard.flownally.models import TextContent
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
-from tests.flownally._support import Upstream
+from tests.support.upstream import Upstream
 
 CID = REFERENCE_CONVERSATION_ID
 TTL = 2.0

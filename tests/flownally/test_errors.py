@@ -24,7 +24,7 @@ from dashboard.simulator.seed import (
     REFERENCE_MESSAGE_ID,
     TENANT_ID,
 )
-from tests.conftest import READ_ONLY_TOKEN, TOKEN
+from tests.support.simulator import READ_ONLY_TOKEN, TOKEN
 
 REF = REFERENCE_CONVERSATION_ID
 UNKNOWN_CONVERSATION = "cnv_" + "0" * 26

@@ -12,7 +12,7 @@ from dashboard.flownally import client
 from dashboard.flownally.errors import NotFound, Unavailable
 from dashboard.flownally.models import ConversationDetails, Inbox, Message, User
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
-from tests.flownally._support import Upstream
+from tests.support.upstream import Upstream
 
 CID = REFERENCE_CONVERSATION_ID
 ROUTES = {

@@ -13,7 +13,7 @@ import pytest
 from dashboard.flownally import client
 from dashboard.flownally.errors import Unavailable
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
-from tests.flownally._support import Upstream
+from tests.support.upstream import Upstream
 
 CID = REFERENCE_CONVERSATION_ID
 LOGGER = "dashboard.flownally"

@@ -22,7 +22,7 @@ from dashboard.flownally import cache as flownally_cache
 from dashboard.flownally import client
 from dashboard.flownally.errors import Unavailable
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
-from tests.flownally._support import Upstream
+from tests.support.upstream import Upstream
 
 ROOT = Path(__file__).resolve().parents[2]
 GET_CONVERSATION = "GET /conversations/{id}"
@@ -133,7 +133,7 @@ def test_threads_reading_different_conversations_cost_one_request_per_conversati
 
 
 class Reader:
-    """A second dashboard process (tests/flownally/_support.py) whose `threads` threads read
+    """A second dashboard process (tests/support/reader_process.py) whose `threads` threads read
     one conversation when told to go. It inherits this run's environment, CACHE_URL
     included, so it uses the same cache as the test process."""
 
@@ -148,7 +148,7 @@ class Reader:
             **settings,
         }
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.flownally._support", conversation_id, str(threads)],
+            [sys.executable, "-m", "tests.support.reader_process", conversation_id, str(threads)],
             cwd=ROOT,
             env=env,
             stdin=subprocess.PIPE,

@@ -15,8 +15,8 @@ from dashboard.simulator.seed import (
     REFERENCE_USER_ID,
     sample_png,
 )
-from tests.conftest import READ_ONLY_TOKEN
 from tests.simulator.contract import SPEC_PATH, assert_conforms, spec_for
+from tests.support.simulator import READ_ONLY_TOKEN
 
 
 def _calls(sim):

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
-from tests.conftest import TOKEN
+from tests.support.simulator import TOKEN
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 CONVERSATIONS_ONLY = "^/v1/conversations$"

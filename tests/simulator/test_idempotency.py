@@ -14,7 +14,7 @@ from dashboard.simulator.seed import (
     sample_pdf,
     sample_png,
 )
-from tests.conftest import READ_ONLY_TOKEN, TOKEN
+from tests.support.simulator import READ_ONLY_TOKEN, TOKEN
 
 SEND_PATH = f"/conversations/{REFERENCE_CONVERSATION_ID}/messages"
 

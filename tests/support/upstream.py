@@ -1,21 +1,15 @@
-"""Support for the caching and concurrency tests (not collected: no `test_` prefix).
-
-`Upstream`: the API requests the simulator served during one test, from its request log.
-
-Run as a module, a second dashboard process for test_single_flight:
-
-    python -m tests.flownally._support <conversation id> <threads>
-
-starts `threads` threads that each call `client.conversation_get(<id>)`, prints "ready",
-and lets them all go at once when a line arrives on stdin. Prints the IDs the threads got
-(or their errors) as one JSON list, then exits.
-"""
+"""`Upstream`: the API requests the simulator served during one test, from its request log,
+counted as they start and finish (caching, single-flight, fan-out and logging tests)."""
 
 from __future__ import annotations
 
-import json
-import sys
 import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pytest
+
+    from tests.support.simulator import SimHandle
 
 SETTLE_GUARD_S = 30  # only so that a request that never ends fails the test, not the run
 
@@ -30,7 +24,7 @@ class Upstream:
     are counted too. Requests left over from earlier tests, held by a fault say, are not
     counted."""
 
-    def __init__(self, sim, monkeypatch) -> None:
+    def __init__(self, sim: SimHandle, monkeypatch: pytest.MonkeyPatch) -> None:
         self._sim = sim
         self._changed = threading.Condition()
         self._started: list[dict] = []
@@ -91,36 +85,3 @@ class Upstream:
 
     def count(self, route: str | None = None) -> int:
         return len(self.requests(route))
-
-
-def _read_in_threads() -> int:
-    import django
-
-    django.setup()
-    from dashboard.flownally import client
-
-    conversation_id, count = sys.argv[1], int(sys.argv[2])
-    start = threading.Barrier(count + 1)
-    results: list[str | None] = [None] * count
-
-    def read(index: int) -> None:
-        start.wait()
-        try:
-            results[index] = client.conversation_get(conversation_id).id
-        except Exception as error:  # reported to the test, which fails on it
-            results[index] = f"error: {error!r}"
-
-    threads = [threading.Thread(target=read, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    print("ready", flush=True)
-    sys.stdin.readline()
-    start.wait()
-    for thread in threads:
-        thread.join()
-    print(json.dumps(results), flush=True)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_read_in_threads())
