@@ -141,7 +141,7 @@ def test_during_an_outage_the_last_good_list_is_shown_marked_stale(
 
     later = cache.now() + 60
     monkeypatch.setattr(cache, "now", lambda: later)
-    flownally.control("POST", "faults", {"kind": "error", "status": 503})
+    flownally.add_fault(kind="error", status=503)
     response = client.get("/")
     assert response.status_code == 200
     assert REFERENCE_CONVERSATION_ID in _ids(response)

@@ -209,16 +209,12 @@ def test_a_send_that_fails_still_invalidates_what_it_may_have_changed(sim, upstr
     client.conversation_get(CID)
     client.conversation_list()
     client.conversation_messages(CID)
-    sim.control(
-        "POST",
-        "faults",
-        {
-            "kind": "error",
-            "status": 503,
-            "retryAfter": 0,
-            "method": "POST",
-            "path": f"^/v1/conversations/{CID}/messages$",
-        },
+    sim.add_fault(
+        kind="error",
+        status=503,
+        retryAfter=0,
+        method="POST",
+        path=f"^/v1/conversations/{CID}/messages$",
     )
 
     with pytest.raises(Unavailable):
@@ -263,11 +259,7 @@ def test_a_write_leaves_the_directory_cached(sim, upstream):
 
 
 def fail_with_503(sim, settings) -> None:
-    sim.control(
-        "POST",
-        "faults",
-        {"kind": "error", "status": 503, "retryAfter": 0, "path": "^/v1/conversations"},
-    )
+    sim.add_fault(kind="error", status=503, retryAfter=0, path="^/v1/conversations")
 
 
 def fail_to_connect(sim, settings) -> None:
@@ -308,9 +300,7 @@ def test_while_flownally_rate_limits_a_caller_that_allows_it_gets_the_last_page_
     settings.FLOWNALLY_RETRIES = 0
     fresh = client.conversation_list(allow_stale=True)
     clock.advance(TTL + 5)
-    sim.control(
-        "POST", "faults", {"kind": "rate_limit", "retryAfter": 0, "path": "^/v1/conversations"}
-    )
+    sim.add_fault(kind="rate_limit", retryAfter=0, path="^/v1/conversations")
 
     stale = client.conversation_list(allow_stale=True)
 

@@ -54,9 +54,7 @@ def test_four_different_reads_run_at_the_same_time(sim, upstream):
 
 def test_results_come_back_in_the_order_of_the_calls_not_of_their_answers(sim, upstream):
     # The first call is answered last: 300 ms more than the others.
-    sim.control(
-        "POST", "faults", {"kind": "latency", "delayMs": 300, "path": f"^/v1/conversations/{CID}$"}
-    )
+    sim.add_fault(kind="latency", delayMs=300, path=f"^/v1/conversations/{CID}$")
 
     details, messages, users, inboxes = client.fan_out(
         lambda: client.conversation_get(CID),
@@ -93,11 +91,7 @@ def test_an_error_in_one_call_is_raised_after_the_other_calls_finished(sim, upst
     latency, and not retried); the others take 200 ms each, and must be done when fan_out
     raises."""
     settings.FLOWNALLY_RETRIES = 0
-    sim.control(
-        "POST",
-        "faults",
-        {"kind": "error", "status": 503, "retryAfter": 0, "path": "^/v1/users$"},
-    )
+    sim.add_fault(kind="error", status=503, retryAfter=0, path="^/v1/users$")
     finished: list[str] = []
     lock = threading.Lock()
 

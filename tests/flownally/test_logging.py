@@ -104,11 +104,7 @@ def test_retries_log_one_record_per_attempt_each_with_its_own_request_id(
 ):
     settings.FLOWNALLY_RETRIES = 2
     path = f"/v1/conversations/{CID}"
-    sim.control(
-        "POST",
-        "faults",
-        {"kind": "error", "status": 503, "retryAfter": 0, "times": 2, "path": f"^{path}$"},
-    )
+    sim.add_fault(kind="error", status=503, retryAfter=0, times=2, path=f"^{path}$")
 
     client.conversation_get(CID)
 
@@ -128,11 +124,7 @@ def test_retries_log_one_record_per_attempt_each_with_its_own_request_id(
 
 def test_a_failed_request_that_is_not_retried_logs_its_status_once(sim, upstream, settings, caplog):
     settings.FLOWNALLY_RETRIES = 0
-    sim.control(
-        "POST",
-        "faults",
-        {"kind": "error", "status": 503, "retryAfter": 0, "path": "^/v1/conversations$"},
-    )
+    sim.add_fault(kind="error", status=503, retryAfter=0, path="^/v1/conversations$")
 
     with pytest.raises(Unavailable):
         client.conversation_list()
@@ -174,11 +166,7 @@ def test_no_record_contains_the_token_or_a_message_body_that_was_sent(sim, setti
     sent = client.message_send(client.to_conversation(CID), client.text(body + " (again)"))
     client.conversation_messages(CID)
     client.message_get(sent.message.id)
-    sim.control(
-        "POST",
-        "faults",
-        {"kind": "error", "status": 503, "retryAfter": 0, "times": 1, "path": path},
-    )
+    sim.add_fault(kind="error", status=503, retryAfter=0, times=1, path=path)
     client.conversation_get(CID)  # one retried 503
     settings.FLOWNALLY_RETRIES = 0
     settings.FLOWNALLY_API_URL = closed_port_url()

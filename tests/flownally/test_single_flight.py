@@ -224,7 +224,7 @@ def test_a_process_waits_for_another_s_fetch_even_when_its_retries_outlast_the_t
         {"kind": "timeout", "delayMs": 900, "times": 2, "path": f"^{path}$"},
         {"kind": "error", "status": 503, "retryAfter": 0, "times": 2, "path": f"^{path}$"},
     ):
-        sim.control("POST", "faults", rule)
+        sim.add_fault(**rule)
     timeouts = {
         "FLOWNALLY_CONNECT_TIMEOUT": "0.5",
         "FLOWNALLY_READ_TIMEOUT": "1.5",
@@ -261,11 +261,7 @@ def test_a_failed_fetch_does_not_block_the_next_read_of_the_same_key(sim, upstre
     settings.FLOWNALLY_RETRIES = 0
     cid = REFERENCE_CONVERSATION_ID
     path = f"/v1/conversations/{cid}"
-    sim.control(
-        "POST",
-        "faults",
-        {"kind": "error", "status": 503, "retryAfter": 0, "times": 1, "path": f"^{path}$"},
-    )
+    sim.add_fault(kind="error", status=503, retryAfter=0, times=1, path=f"^{path}$")
 
     with pytest.raises(Unavailable):
         client.conversation_get(cid)
@@ -285,11 +281,7 @@ def test_callers_queued_behind_a_failed_fetch_get_the_next_fetch_s_answer(sim, u
     cid = REFERENCE_CONVERSATION_ID
     path = f"/v1/conversations/{cid}"
     sim.control("POST", "config", {"latencyMs": 200})
-    sim.control(
-        "POST",
-        "faults",
-        {"kind": "error", "status": 503, "retryAfter": 0, "times": 1, "path": f"^{path}$"},
-    )
+    sim.add_fault(kind="error", status=503, retryAfter=0, times=1, path=f"^{path}$")
 
     results = at_once(20, lambda _: client.conversation_get(cid))
 

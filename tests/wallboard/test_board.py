@@ -153,7 +153,7 @@ def test_an_outage_keeps_the_last_numbers_marked_stale_then_recovers(
     client = client_as(VIEWER)
     first = client.get("/wallboard/")
     assert "is-stale" not in first.content.decode()
-    flownally.control("POST", "faults", {"kind": "error", "status": 503})
+    flownally.add_fault(kind="error", status=503)
     client.get("/wallboard/refresh/")  # starts a refresh, which fails
     snapshot.join_refresh()
     stale = client.get("/wallboard/refresh/")
@@ -174,7 +174,7 @@ def test_an_outage_keeps_the_last_numbers_marked_stale_then_recovers(
 
 
 def test_a_board_that_never_had_numbers_says_flownally_is_not_answering(flownally, client_as):
-    flownally.control("POST", "faults", {"kind": "error", "status": 503})
+    flownally.add_fault(kind="error", status=503)
     response = client_as(VIEWER).get("/wallboard/")
     assert response.status_code == 200
     assert "Flownally is not answering yet." in response.content.decode()
