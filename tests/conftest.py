@@ -44,6 +44,15 @@ def flownally(sim: SimHandle, settings) -> SimHandle:
     return sim
 
 
+@pytest.fixture
+def no_cache(settings) -> None:
+    """Every read of the dashboard's client reaches the simulator."""
+    settings.FLOWNALLY_CACHE_TTL_LIST = 0
+    settings.FLOWNALLY_CACHE_TTL_CONVERSATION = 0
+    settings.FLOWNALLY_CACHE_TTL_MESSAGES = 0
+    settings.FLOWNALLY_CACHE_TTL_DIRECTORY = 0
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache(settings) -> Iterator[None]:
     """Each test starts with an empty cache and short retry waits (the waits' length is
@@ -63,14 +72,28 @@ def _fast_password_hashing(settings) -> None:
 
 
 @pytest.fixture
-def client_as(client, db):
-    """Sign the test client in as a new account with `role` (None: no role)."""
+def make_user(db):
+    """A new account with `role` (None: no role), named after the role unless `username` is
+    given; `extra` goes to create_user (is_staff=True, say)."""
 
-    def sign_in(role: str | None):
-        user = get_user_model().objects.create_user(username_for(role), password=PASSWORD)
+    def make(role: str | None, username: str | None = None, **extra):
+        user = get_user_model().objects.create_user(
+            username or username_for(role), password=PASSWORD, **extra
+        )
         if role:
             user.groups.add(Group.objects.get(name=role))
-        client.force_login(user)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def client_as(client, make_user):
+    """Sign the test client in as a new account with `role` (None: no role); `extra` goes to
+    `make_user`."""
+
+    def sign_in(role: str | None, **extra):
+        client.force_login(make_user(role, **extra))
         return client
 
     return sign_in

@@ -27,11 +27,9 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
-def dashboard(live_server, sim, settings, transactional_db):
+def dashboard(live_server, flownally, settings, transactional_db):
     """The live dashboard on a fresh simulator, with short poll intervals."""
     ensure_roles()  # transactional tests flush the tables, roles included
-    settings.FLOWNALLY_API_URL = sim.base_url
-    settings.FLOWNALLY_API_TOKEN = "sim-token"
     settings.TIMELINE_POLL_SECONDS = 1
     settings.LIST_REFRESH_SECONDS = 1
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False

@@ -46,8 +46,8 @@ def clock(monkeypatch) -> Clock:
 
 
 @pytest.fixture(autouse=True)
-def _client_on_simulator(settings, sim):
-    settings.FLOWNALLY_API_URL = sim.base_url
+def _client_on_simulator(flownally, settings):
+    """The shared `flownally` set-up, with a short TTL for every kind of read."""
     settings.FLOWNALLY_CACHE_TTL_LIST = TTL
     settings.FLOWNALLY_CACHE_TTL_CONVERSATION = TTL
     settings.FLOWNALLY_CACHE_TTL_MESSAGES = TTL

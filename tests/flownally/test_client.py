@@ -40,15 +40,6 @@ DAY = 24 * 3600
 
 
 @pytest.fixture
-def no_cache(settings):
-    """Every read reaches the simulator."""
-    settings.FLOWNALLY_CACHE_TTL_LIST = 0
-    settings.FLOWNALLY_CACHE_TTL_CONVERSATION = 0
-    settings.FLOWNALLY_CACHE_TTL_MESSAGES = 0
-    settings.FLOWNALLY_CACHE_TTL_DIRECTORY = 0
-
-
-@pytest.fixture
 def long_cache(settings):
     """TTLs far longer than any test: a fresh answer after a write can only come from the
     write's invalidation, never from an entry that happened to expire."""

@@ -36,13 +36,13 @@ REFUSED_URL = "http://127.0.0.1:9/v1"
 
 
 @pytest.fixture
-def flownally(sim, settings, monkeypatch):
-    """The client pointed at this test's simulator, with a distinctive token the simulator
-    accepts as the full-scope one."""
-    monkeypatch.setitem(sim.simulator.tokens, SECRET_TOKEN, sim.simulator.tokens[TOKEN])
-    settings.FLOWNALLY_API_URL = sim.base_url
+def flownally(flownally, settings, monkeypatch):
+    """The shared `flownally`, with a distinctive token the simulator accepts as the
+    full-scope one."""
+    tokens = flownally.simulator.tokens
+    monkeypatch.setitem(tokens, SECRET_TOKEN, tokens[TOKEN])
     settings.FLOWNALLY_API_TOKEN = SECRET_TOKEN
-    return sim
+    return flownally
 
 
 def raised_by(call: Callable[[], object], kind: type[FlownallyError]) -> FlownallyError:

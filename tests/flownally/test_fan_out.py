@@ -24,9 +24,10 @@ ROUTES = {
 
 
 @pytest.fixture(autouse=True)
-def _client_on_simulator(settings, sim):
-    settings.FLOWNALLY_API_URL = sim.base_url
-    sim.control("POST", "config", {"latencyMs": 200})
+def _client_on_simulator(flownally):
+    """The shared `flownally` set-up, with every answer 200 ms late: long enough that calls
+    made one after another could not overlap."""
+    flownally.control("POST", "config", {"latencyMs": 200})
 
 
 @pytest.fixture

@@ -126,14 +126,9 @@ CALLS: list[tuple[str, Callable[[object], object], list[object]]] = [
 
 
 @pytest.fixture
-def flownally(sim, settings):
-    """The client pointed at this test's simulator, every read reaching it."""
-    settings.FLOWNALLY_API_URL = sim.base_url
-    settings.FLOWNALLY_CACHE_TTL_LIST = 0
-    settings.FLOWNALLY_CACHE_TTL_CONVERSATION = 0
-    settings.FLOWNALLY_CACHE_TTL_MESSAGES = 0
-    settings.FLOWNALLY_CACHE_TTL_DIRECTORY = 0
-    return sim
+def flownally(flownally, no_cache):
+    """The shared `flownally`, every read reaching the simulator."""
+    return flownally
 
 
 @pytest.mark.parametrize(("name", "call", "values"), CALLS, ids=[name for name, *_ in CALLS])

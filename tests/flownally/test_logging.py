@@ -21,8 +21,7 @@ DURATION = re.compile(r"\bin \d+(\.\d+)? ms\b")
 
 
 @pytest.fixture(autouse=True)
-def _client_on_simulator(settings, sim, caplog):
-    settings.FLOWNALLY_API_URL = sim.base_url
+def _client_on_simulator(flownally, caplog):
     caplog.set_level(logging.INFO, logger=LOGGER)
 
 

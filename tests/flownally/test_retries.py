@@ -23,16 +23,11 @@ KEY_FORMAT = re.compile(r"[\x21-\x7e]{1,255}")
 
 
 @pytest.fixture
-def flownally(sim, settings):
-    """The client pointed at this test's simulator, every read reaching it, default retries."""
-    settings.FLOWNALLY_API_URL = sim.base_url
+def flownally(flownally, no_cache, settings):
+    """The shared `flownally`, every read reaching the simulator, default retries."""
     settings.FLOWNALLY_RETRIES = 2
     settings.FLOWNALLY_RETRY_CAP = 2.0
-    settings.FLOWNALLY_CACHE_TTL_LIST = 0
-    settings.FLOWNALLY_CACHE_TTL_CONVERSATION = 0
-    settings.FLOWNALLY_CACHE_TTL_MESSAGES = 0
-    settings.FLOWNALLY_CACHE_TTL_DIRECTORY = 0
-    return sim
+    return flownally
 
 
 def remaining_times(sim) -> list[int | None]:

@@ -31,8 +31,7 @@ HANG_GUARD_S = 60  # only so that a deadlock fails the test instead of hanging t
 
 
 @pytest.fixture(autouse=True)
-def _client_on_simulator(settings, sim):
-    settings.FLOWNALLY_API_URL = sim.base_url
+def _client_on_simulator(flownally, settings):
     # Long enough that no entry expires while the callers of one test are still arriving.
     settings.FLOWNALLY_CACHE_TTL_CONVERSATION = 60.0
     settings.FLOWNALLY_CACHE_TTL_LIST = 60.0
