@@ -6,7 +6,6 @@ Requests are counted at the simulator; cache time is moved by replacing `cache.n
 
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
@@ -16,6 +15,7 @@ from dashboard.flownally import client
 from dashboard.flownally.errors import RateLimited, Unavailable
 from dashboard.flownally.models import TextContent
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
+from tests.support.simulator import closed_port_url
 from tests.support.upstream import Upstream
 
 CID = REFERENCE_CONVERSATION_ID
@@ -63,13 +63,6 @@ def other_conversation_id(sim, upstream) -> str:
     found = sim.api("GET", "/conversations", params={"pageSize": 5}).json()["conversations"]
     upstream.forget()
     return next(c["id"] for c in found if c["id"] != CID)
-
-
-def closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/v1"
 
 
 # --- TTL -----------------------------------------------------------------------------------

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import logging
 import re
-import socket
 
 import pytest
 
 from dashboard.flownally import client
 from dashboard.flownally.errors import Unavailable
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
+from tests.support.simulator import closed_port_url
 from tests.support.upstream import Upstream
 
 CID = REFERENCE_CONVERSATION_ID
@@ -32,13 +32,6 @@ def upstream(sim, monkeypatch) -> Upstream:
 
 def client_records(caplog) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.name == LOGGER]
-
-
-def closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/v1"
 
 
 def everything_logged(caplog) -> str:

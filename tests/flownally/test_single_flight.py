@@ -186,6 +186,7 @@ TIMEOUTS = {
 }
 
 
+@pytest.mark.slow  # starts two more dashboard processes
 @pytest.mark.parametrize("timeouts", TIMEOUTS.values(), ids=TIMEOUTS.keys())
 def test_two_processes_share_one_request_exactly_when_the_cache_is_redis(
     sim, upstream, settings, timeouts
@@ -208,6 +209,7 @@ def test_two_processes_share_one_request_exactly_when_the_cache_is_redis(
     assert upstream.count(GET_CONVERSATION) == (1 if redis_is_the_cache(settings) else 2)
 
 
+@pytest.mark.slow  # starts two more dashboard processes
 def test_a_process_waits_for_another_s_fetch_even_when_its_retries_outlast_the_timeouts(
     sim, upstream, settings
 ):
