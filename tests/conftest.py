@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from dashboard.simulator.server import SimServer, Simulator, start_in_thread
 from tests.support.accounts import PASSWORD, username_for
 from tests.support.simulator import CONVERSATIONS, TOKEN, SimHandle
+from tests.support.upstream import DRAIN_LIMIT_S, Upstream
 
 
 @pytest.fixture(scope="session")
@@ -25,15 +26,26 @@ def _simulator_server() -> Iterator[tuple[Simulator, SimServer, str]]:
 
 
 @pytest.fixture
-def sim(_simulator_server: tuple[Simulator, SimServer, str]) -> Iterator[SimHandle]:
+def sim(_simulator_server: tuple[Simulator, SimServer, str], monkeypatch) -> Iterator[SimHandle]:
     """A freshly seeded tenant (seed 7, frozen clock, no background traffic) per test.
-    Afterwards, requests the test's faults still hold are waited for (see `drain_held`)."""
+
+    Afterwards it waits until every API request the test started has finished in the
+    simulator: a timeout or latency fault may still hold one the client gave up on, which
+    would otherwise land in the next test's request log. (Quietly, and at most
+    DRAIN_LIMIT_S: this is tidying, not a check.)"""
     simulator, server, base_url = _simulator_server
     with requests.Session() as session:
         handle = SimHandle(simulator, server, base_url, session)
         handle.reset()
+        started = Upstream(handle, monkeypatch)
         yield handle
-        handle.drain_held()
+        started.settle(DRAIN_LIMIT_S)
+
+
+@pytest.fixture
+def upstream(sim: SimHandle, monkeypatch) -> Upstream:
+    """The API requests the simulator serves from now on, in this test."""
+    return Upstream(sim, monkeypatch)
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from dashboard.flownally.errors import RateLimited, Unavailable
 from dashboard.flownally.models import TextContent
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
 from tests.support.simulator import closed_port_url
-from tests.support.upstream import Upstream
 
 CID = REFERENCE_CONVERSATION_ID
 TTL = 2.0
@@ -52,11 +51,6 @@ def _client_on_simulator(flownally, settings):
     settings.FLOWNALLY_CACHE_TTL_CONVERSATION = TTL
     settings.FLOWNALLY_CACHE_TTL_MESSAGES = TTL
     settings.FLOWNALLY_CACHE_TTL_DIRECTORY = TTL
-
-
-@pytest.fixture
-def upstream(sim, monkeypatch) -> Upstream:
-    return Upstream(sim, monkeypatch)
 
 
 def other_conversation_id(sim, upstream) -> str:

@@ -12,7 +12,6 @@ from dashboard.flownally import client
 from dashboard.flownally.errors import NotFound, Unavailable
 from dashboard.flownally.models import ConversationDetails, Inbox, Message, User
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
-from tests.support.upstream import Upstream
 
 CID = REFERENCE_CONVERSATION_ID
 ROUTES = {
@@ -28,11 +27,6 @@ def _client_on_simulator(flownally):
     """The shared `flownally` set-up, with every answer 200 ms late: long enough that calls
     made one after another could not overlap."""
     flownally.control("POST", "config", {"latencyMs": 200})
-
-
-@pytest.fixture
-def upstream(sim, monkeypatch) -> Upstream:
-    return Upstream(sim, monkeypatch)
 
 
 def all_started_before_any_ended(entries: list[dict]) -> bool:

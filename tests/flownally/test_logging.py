@@ -13,7 +13,6 @@ from dashboard.flownally import client
 from dashboard.flownally.errors import Unavailable
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
 from tests.support.simulator import closed_port_url
-from tests.support.upstream import Upstream
 
 CID = REFERENCE_CONVERSATION_ID
 LOGGER = "dashboard.flownally"
@@ -23,11 +22,6 @@ DURATION = re.compile(r"\bin \d+(\.\d+)? ms\b")
 @pytest.fixture(autouse=True)
 def _client_on_simulator(flownally, caplog):
     caplog.set_level(logging.INFO, logger=LOGGER)
-
-
-@pytest.fixture
-def upstream(sim, monkeypatch) -> Upstream:
-    return Upstream(sim, monkeypatch)
 
 
 def client_records(caplog) -> list[logging.LogRecord]:

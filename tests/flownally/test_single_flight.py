@@ -22,7 +22,6 @@ from dashboard.flownally import cache as flownally_cache
 from dashboard.flownally import client
 from dashboard.flownally.errors import Unavailable
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
-from tests.support.upstream import Upstream
 
 ROOT = Path(__file__).resolve().parents[2]
 GET_CONVERSATION = "GET /conversations/{id}"
@@ -35,11 +34,6 @@ def _client_on_simulator(flownally, settings):
     # Long enough that no entry expires while the callers of one test are still arriving.
     settings.FLOWNALLY_CACHE_TTL_CONVERSATION = 60.0
     settings.FLOWNALLY_CACHE_TTL_LIST = 60.0
-
-
-@pytest.fixture
-def upstream(sim, monkeypatch) -> Upstream:
-    return Upstream(sim, monkeypatch)
 
 
 def at_once(count: int, call: Callable[[int], Any]) -> list[Any]:

@@ -23,11 +23,7 @@ READ_ONLY_TOKEN = "sim-readonly-token"
 CONVERSATIONS = 200
 SEED = 7
 
-# Faults that hold a request inside the simulator for a while. A client may give up on such
-# a request long before the simulator finishes it and writes it to the log.
-HOLDING_FAULTS = ("timeout", "latency")
 LOG_WAIT_S = 5.0
-HELD_WAIT_S = 10.0
 
 
 @dataclass
@@ -38,9 +34,6 @@ class SimHandle:
     server: SimServer
     base_url: str
     session: requests.Session
-    # Requests the timeout and latency faults added through `add_fault` will hold, so that
-    # the `sim` fixture can wait for them before the next test starts (`drain_held`).
-    held: int = 0
 
     @property
     def root(self) -> str:
@@ -92,15 +85,16 @@ class SimHandle:
         `rule` holds the rule's other fields as the simulator takes them: `path` is a regex
         searched in the full request path (/v1 included), `method`, `status`, `times`,
         `delayMs`, `retryAfter`, `probability`. `exact_path` is the short way to fault one
-        API path only: given without /v1, as `logged` takes it, e.g. "/conversations"."""
+        API path only: given without /v1, as `logged` takes it, e.g. "/conversations".
+
+        A request a timeout or latency fault holds is waited for by the `sim` fixture after
+        the test, even if the client gave up on it."""
         if exact_path is not None:
             rule["path"] = f"^/v1{re.escape(exact_path)}$"
         response = self.session.post(
             f"{self.root}/_sim/faults", json={"kind": kind, **rule}, timeout=10
         )
         assert response.status_code == 201, response.text
-        if kind in HOLDING_FAULTS:
-            self.held += rule.get("times") or 1
         return response.json()["fault"]
 
     # --- the request log ---------------------------------------------------------------------
@@ -116,7 +110,7 @@ class SimHandle:
         path: str | None = None,
         *,
         route: str | None = None,
-        fault: str | tuple[str, ...] | None = None,
+        fault: str | None = None,
         timeout: float = LOG_WAIT_S,
     ) -> list[dict]:
         """The API requests served, oldest first, once there are `count` of them or `timeout`
@@ -125,10 +119,9 @@ class SimHandle:
         The simulator logs a request just before its answer leaves, and a request another
         thread is still making, or one a fault holds, only once it is answered: hence the
         wait. Optionally only those of one `method` and `path` (given without /v1), of one
-        `route` label (e.g. "GET /conversations/{id}"), or stopped or slowed by a `fault`
-        kind (or any of several). Requests a fault answered carry no route label (a fault
-        answers before routing): select those by path."""
-        faults = (fault,) if isinstance(fault, str) else fault
+        `route` label (e.g. "GET /conversations/{id}"), or met by one `fault` kind (the
+        last that fired, when several did). Requests a fault answered carry no route label
+        (a fault answers before routing): select those by path."""
         deadline = time.monotonic() + timeout
         while True:
             entries = [
@@ -137,19 +130,11 @@ class SimHandle:
                 if (method is None or entry["method"] == method)
                 and (path is None or entry["path"] == "/v1" + path)
                 and (route is None or entry["route"] == route)
-                and (faults is None or entry["fault"] in faults)
+                and (fault is None or entry["fault"] == fault)
             ]
             if len(entries) >= count or time.monotonic() > deadline:
                 return entries
             time.sleep(0.01)
-
-    def drain_held(self, timeout: float = HELD_WAIT_S) -> None:
-        """Wait until the requests this test's timeout and latency faults hold have finished
-        in the simulator, so that one a client gave up on does not land in a later test's
-        request log. Gives up quietly after `timeout`: draining is tidying, not a check."""
-        if self.held:
-            self.logged(self.held, fault=HOLDING_FAULTS, timeout=timeout)
-            self.held = 0
 
 
 def closed_port_url() -> str:

@@ -1,5 +1,7 @@
 """`Upstream`: the API requests the simulator served during one test, from its request log,
-counted as they start and finish (caching, single-flight, fan-out and logging tests)."""
+counted as they start and finish. The caching, single-flight, fan-out and logging tests
+count requests with it (the `upstream` fixture); the `sim` fixture uses it to wait, after
+each test, for requests a fault still holds."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ if TYPE_CHECKING:
     from tests.support.simulator import SimHandle
 
 SETTLE_GUARD_S = 30  # only so that a request that never ends fails the test, not the run
+DRAIN_LIMIT_S = 10  # after a test: the longest hold a test's fault puts on a request, and more
 
 
 class Upstream:
@@ -28,7 +31,10 @@ class Upstream:
         self._sim = sim
         self._changed = threading.Condition()
         self._started: list[dict] = []
-        self._in_flight = 0
+        # id() of the entries started since that are not logged yet. Only those: a request
+        # that started before this was made is not waited for. (An entry stays alive while
+        # its request runs, so its id cannot be reused meanwhile.)
+        self._running: set[int] = set()
         log = sim.simulator.log
         start, finish = log.start, log.finish
 
@@ -36,25 +42,29 @@ class Upstream:
             entry = start(*args, **kwargs)
             with self._changed:
                 self._started.append(entry)
-                self._in_flight += 1
+                self._running.add(id(entry))
                 self._changed.notify_all()
             return entry
 
         def tracked_finish(entry: dict) -> None:
-            first = entry["endedAt"] is None  # finish is idempotent; count an entry once
             finish(entry)
             with self._changed:
-                if first and any(entry is mine for mine in self._started):
-                    self._in_flight -= 1
+                if id(entry) in self._running:  # finish is idempotent; count an entry once
+                    self._running.discard(id(entry))
                     self._changed.notify_all()
 
         monkeypatch.setattr(log, "start", tracked_start)
         monkeypatch.setattr(log, "finish", tracked_finish)
 
+    def settle(self, timeout: float = SETTLE_GUARD_S) -> bool:
+        """Wait until every request started since is logged; False if some still run after
+        `timeout` seconds."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._running, timeout)
+
     def _settle(self) -> None:
-        """Wait until every request started since is logged (call with the condition held)."""
-        settled = self._changed.wait_for(lambda: self._in_flight == 0, SETTLE_GUARD_S)
-        assert settled, "requests to the simulator are still running"
+        """Wait until every request started since is logged, or fail the test."""
+        assert self.settle(), "requests to the simulator are still running"
 
     def forget(self) -> None:
         """Count only requests that start from now on (e.g. after a test's own set-up
