@@ -99,6 +99,7 @@ def test_a_closed_conversation_with_a_message_in_flight_still_polls(viewer, flow
     assert viewer.get(PAGE).context["live"] is True
 
 
+@pytest.mark.slow  # waits out Retry-After: 1 s of each injected 503 before retrying (~4 s)
 def test_an_outage_during_a_poll_keeps_what_is_shown(viewer, flownally):
     fingerprint = viewer.get(PAGE).context["fingerprint"]
     flownally.add_fault(kind="error", status=503)

@@ -44,6 +44,7 @@ def message_ids(sim, conversation_id: str = REF) -> list[str]:
 # --- GET -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # waits out Retry-After: 1 s of each injected 503 before retrying (~2 s)
 def test_a_get_that_meets_two_503s_is_retried_until_it_succeeds(flownally):
     flownally.add_fault(kind="error", exact_path=LIST, status=503, times=2, method="GET")
     page = client.conversation_list(page_size=5)
@@ -54,6 +55,7 @@ def test_a_get_that_meets_two_503s_is_retried_until_it_succeeds(flownally):
     assert remaining_times(flownally) == []
 
 
+@pytest.mark.slow  # waits out Retry-After: 1 s of each injected 503 before retrying (~2 s)
 def test_a_get_that_keeps_meeting_503s_is_unavailable_after_exactly_three_requests(flownally):
     flownally.add_fault(kind="error", exact_path=LIST, status=503, times=5, method="GET")
     with pytest.raises(Unavailable) as raised:
@@ -63,6 +65,7 @@ def test_a_get_that_keeps_meeting_503s_is_unavailable_after_exactly_three_reques
     assert [e["status"] for e in flownally.logged(3, "GET", LIST)] == [503, 503, 503]
 
 
+@pytest.mark.slow  # waits out Retry-After: 1 s of each injected 503 before retrying (~4 s)
 def test_the_number_of_retries_follows_the_setting(flownally, settings):
     settings.FLOWNALLY_RETRIES = 4
     flownally.add_fault(kind="error", exact_path=LIST, status=503, times=10, method="GET")

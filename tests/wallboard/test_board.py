@@ -146,6 +146,7 @@ def test_failed_deliveries_in_the_window_are_counted(flownally, client_as, setti
     assert int(metric(response, "failed")) == expected + 1
 
 
+@pytest.mark.slow  # waits out Retry-After: 1 s of each injected 503 before retrying (~4 s)
 def test_an_outage_keeps_the_last_numbers_marked_stale_then_recovers(
     flownally, client_as, settings
 ):
@@ -173,6 +174,7 @@ def test_an_outage_keeps_the_last_numbers_marked_stale_then_recovers(
     assert metric(recovered, "open") == metric(first, "open")
 
 
+@pytest.mark.slow  # waits out Retry-After: 1 s of each injected 503 before retrying (~2 s)
 def test_a_board_that_never_had_numbers_says_flownally_is_not_answering(flownally, client_as):
     flownally.add_fault(kind="error", status=503)
     response = client_as(VIEWER).get("/wallboard/")
