@@ -1,10 +1,9 @@
-"""Shared fixtures: a real simulator on a loopback port, reached over HTTP like Flownally."""
+"""Shared fixtures: a real simulator on a loopback port, reached over HTTP like Flownally;
+the dashboard pointed at it; accounts with a role. Helpers live in tests/support/."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 import requests
@@ -12,83 +11,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from dashboard.simulator.server import SimServer, Simulator, start_in_thread
-
-TOKEN = "sim-token"
-READ_ONLY_TOKEN = "sim-readonly-token"
-CONVERSATIONS = 200
-
-
-@dataclass
-class SimHandle:
-    """A running simulator: its API base URL (…/v1), its root, and a pooled HTTP session."""
-
-    simulator: Simulator
-    server: SimServer
-    base_url: str
-    session: requests.Session
-
-    @property
-    def root(self) -> str:
-        return self.base_url.removesuffix("/v1")
-
-    def api(self, method: str, path: str, token: str | None = TOKEN, **kwargs) -> requests.Response:
-        headers = kwargs.pop("headers", {})
-        if token is not None:
-            headers.setdefault("Authorization", f"Bearer {token}")
-        return self.session.request(
-            method, self.base_url + path, headers=headers, timeout=10, **kwargs
-        )
-
-    def control(self, method: str, path: str, body: dict | None = None) -> dict:
-        response = self.session.request(method, f"{self.root}/_sim/{path}", json=body, timeout=10)
-        assert response.status_code < 300, response.text
-        return response.json()
-
-    def advance(self, seconds: float) -> None:
-        self.control("POST", "clock", {"advanceSeconds": seconds})
-
-    def request_log(self, route: str | None = None) -> list[dict]:
-        query = f"?route={requests.utils.quote(route)}" if route else ""
-        return self.control("GET", f"requests{query}")["requests"]
-
-    def all_messages(self, conversation_id: str) -> list[dict]:
-        """Every message of a conversation, newest first, through the API's pages."""
-        items, token = [], None
-        while True:
-            query = {"pageSize": 100} | ({"pageToken": token} if token else {})
-            response = self.api("GET", f"/conversations/{conversation_id}/messages", params=query)
-            assert response.status_code == 200, response.text
-            items += response.json()["messages"]
-            token = response.json().get("nextPageToken")
-            if not token:
-                return items
-
-    def logged(self, count: int, method: str | None = None, path: str | None = None) -> list[dict]:
-        """The API requests served (for one method and path, given without /v1), once there
-        are `count` of them or 5 s have passed: a request another thread is still making,
-        or one a fault holds, is logged only when it is answered. Faulted requests count
-        too (a fault answers before routing, so they carry no route label)."""
-        deadline = time.monotonic() + 5
-        while True:
-            entries = [
-                e
-                for e in self.request_log()
-                if (method is None or e["method"] == method)
-                and (path is None or e["path"] == "/v1" + path)
-            ]
-            if len(entries) >= count or time.monotonic() > deadline:
-                return entries
-            time.sleep(0.01)
-
-    def reset(self, **settings: object) -> None:
-        body = {
-            "seed": 7,
-            "conversations": CONVERSATIONS,
-            "frozen": True,
-            "trafficPerMinute": 0,
-            "latencyMs": 0,
-        }
-        self.control("POST", "reset", body | settings)
+from tests.support.accounts import PASSWORD, username_for
+from tests.support.simulator import CONVERSATIONS, TOKEN, SimHandle
+from tests.support.upstream import DRAIN_LIMIT_S, Upstream
 
 
 @pytest.fixture(scope="session")
@@ -101,13 +26,43 @@ def _simulator_server() -> Iterator[tuple[Simulator, SimServer, str]]:
 
 
 @pytest.fixture
-def sim(_simulator_server: tuple[Simulator, SimServer, str]) -> Iterator[SimHandle]:
-    """A freshly seeded tenant (seed 7, frozen clock, no background traffic) per test."""
+def sim(_simulator_server: tuple[Simulator, SimServer, str], monkeypatch) -> Iterator[SimHandle]:
+    """A freshly seeded tenant (seed 7, frozen clock, no background traffic) per test.
+
+    Afterwards it waits until every API request the test started has finished in the
+    simulator: a timeout or latency fault may still hold one the client gave up on, which
+    would otherwise land in the next test's request log. (Quietly, and at most
+    DRAIN_LIMIT_S: this is tidying, not a check.)"""
     simulator, server, base_url = _simulator_server
     with requests.Session() as session:
         handle = SimHandle(simulator, server, base_url, session)
         handle.reset()
+        started = Upstream(handle, monkeypatch)
         yield handle
+        started.settle(DRAIN_LIMIT_S)
+
+
+@pytest.fixture
+def upstream(sim: SimHandle, monkeypatch) -> Upstream:
+    """The API requests the simulator serves from now on, in this test."""
+    return Upstream(sim, monkeypatch)
+
+
+@pytest.fixture
+def flownally(sim: SimHandle, settings) -> SimHandle:
+    """The dashboard pointed at a fresh simulator."""
+    settings.FLOWNALLY_API_URL = sim.base_url
+    settings.FLOWNALLY_API_TOKEN = TOKEN
+    return sim
+
+
+@pytest.fixture
+def no_cache(settings) -> None:
+    """Every read of the dashboard's client reaches the simulator."""
+    settings.FLOWNALLY_CACHE_TTL_LIST = 0
+    settings.FLOWNALLY_CACHE_TTL_CONVERSATION = 0
+    settings.FLOWNALLY_CACHE_TTL_MESSAGES = 0
+    settings.FLOWNALLY_CACHE_TTL_DIRECTORY = 0
 
 
 @pytest.fixture(autouse=True)
@@ -137,31 +92,35 @@ def _fast_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture
+def make_user(db):
+    """A new account with `role` (None: no role), named after the role unless `username` is
+    given; `extra` goes to create_user (is_staff=True, say)."""
+
+    def make(role: str | None, username: str | None = None, **extra):
+        user = get_user_model().objects.create_user(
+            username or username_for(role), password=PASSWORD, **extra
+        )
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def client_as(client, make_user):
+    """Sign the test client in as a new account with `role` (None: no role); `extra` goes to
+    `make_user`."""
+
+    def sign_in(role: str | None, **extra):
+        client.force_login(make_user(role, **extra))
+        return client
+
+    return sign_in
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     from django.conf import settings
 
     return f"backends: database {settings.DATABASES['default']['ENGINE']}, cache {settings.CACHES['default']['BACKEND']}"
-
-
-@pytest.fixture
-def flownally(sim, settings):
-    """The dashboard pointed at a fresh simulator."""
-    settings.FLOWNALLY_API_URL = sim.base_url
-    settings.FLOWNALLY_API_TOKEN = "sim-token"
-    return sim
-
-
-@pytest.fixture
-def client_as(client, db):
-    """Sign the test client in as a new account with `role` (None: no role)."""
-
-    def sign_in(role: str | None):
-        user = get_user_model().objects.create_user(
-            (role or "norole").replace(" ", "-").lower(), password="a-long-test-password"
-        )
-        if role:
-            user.groups.add(Group.objects.get(name=role))
-        client.force_login(user)
-        return client
-
-    return sign_in

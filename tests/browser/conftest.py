@@ -17,7 +17,6 @@ from dashboard.accounts.roles import ensure_roles
 # test itself are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "a-long-test-password"
 
 
@@ -28,11 +27,9 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
-def dashboard(live_server, sim, settings, transactional_db):
+def dashboard(live_server, flownally, settings, transactional_db):
     """The live dashboard on a fresh simulator, with short poll intervals."""
     ensure_roles()  # transactional tests flush the tables, roles included
-    settings.FLOWNALLY_API_URL = sim.base_url
-    settings.FLOWNALLY_API_TOKEN = "sim-token"
     settings.TIMELINE_POLL_SECONDS = 1
     settings.LIST_REFRESH_SECONDS = 1
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
@@ -55,11 +52,3 @@ def sign_in(dashboard, page):
         return page
 
     return as_role
-
-
-def screenshot(page, name: str) -> Path:
-    """Keep a screenshot as a test artifact (test-artifacts/, not committed)."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from dashboard.accounts.models import AuditEntry
 from dashboard.accounts.roles import SUPERVISOR, TEAM_LEAD, VIEWER
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
-from tests.browser.conftest import screenshot
+from tests.support.browser import screenshot
 
 pytestmark = pytest.mark.browser
 ANNA = f"/conversations/{REFERENCE_CONVERSATION_ID}/"

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from dashboard.accounts.roles import SUPERVISOR, VIEWER
 from dashboard.simulator.seed import HOSTILE_CONVERSATION_ID, REFERENCE_CONVERSATION_ID
-from tests.browser.conftest import screenshot
+from tests.support.browser import screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from dashboard.accounts.models import AuditEntry
 from dashboard.accounts.roles import SUPERVISOR
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
-from tests.browser.conftest import screenshot
+from tests.support.browser import screenshot
 
 pytestmark = pytest.mark.browser
 ANNA = f"/conversations/{REFERENCE_CONVERSATION_ID}/"
@@ -19,7 +19,7 @@ def test_a_reaction_during_an_outage_says_it_was_not_sent_and_a_retry_works(
 ):
     page = sign_in(SUPERVISOR)
     page.goto(dashboard.url + ANNA)
-    sim.control("POST", "faults", {"kind": "error", "status": 503, "path": "/reactions$"})
+    sim.add_fault(kind="error", status=503, path="/reactions$")
     message = page.locator("#timeline li.message").nth(1)
     message.hover()
     message.get_by_title("React with 👍").click()

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboard.accounts.roles import TEAM_LEAD
-from tests.browser.conftest import screenshot
+from tests.support.browser import screenshot
 from tests.conversations.test_list_index import open_queue
 
 pytestmark = pytest.mark.browser

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 from dashboard.accounts.roles import SUPERVISOR, VIEWER
 from dashboard.simulator.server import Simulator, start_in_thread
 from dashboard.wallboard.models import KioskLink
-from tests.browser.conftest import screenshot
-from tests.conftest import CONVERSATIONS
+from tests.support.browser import screenshot
+from tests.support.simulator import CONVERSATIONS
 
 pytestmark = pytest.mark.browser
 

@@ -125,9 +125,7 @@ class TestReply:
         self, flownally, client_as, settings
     ):
         client = client_as(SUPERVISOR)
-        flownally.control(
-            "POST", "faults", {"kind": "disconnect", "path": "/messages$", "method": "POST"}
-        )
+        flownally.add_fault(kind="disconnect", path="/messages$", method="POST")
         response = _reply(client, kw={"headers": HTMX})
         assert response.status_code == 422
         assert "look at the timeline before trying again" in response.content.decode()
@@ -275,9 +273,7 @@ def test_after_a_refusal_the_corrected_message_goes_with_a_new_key(flownally, cl
 
 def test_after_no_answer_the_retry_keeps_its_key_so_it_cannot_send_twice(flownally, client_as):
     client = client_as(SUPERVISOR)
-    flownally.control(
-        "POST", "faults", {"kind": "disconnect", "path": "/messages$", "method": "POST", "times": 3}
-    )
+    flownally.add_fault(kind="disconnect", path="/messages$", method="POST", times=3)
     failed = _reply(client, key="keep-me", kw={"headers": HTMX})
     assert failed.context["reply_form"]["idempotency_key"].value() == "keep-me"
 
@@ -325,9 +321,7 @@ class TestReactions:
         assert AuditEntry.objects.get().outcome == AuditEntry.Outcome.REFUSED
 
     def test_a_reaction_during_an_outage_says_it_failed(self, flownally, client_as):
-        flownally.control(
-            "POST", "faults", {"kind": "error", "status": 503, "path": "/reactions$", "times": 9}
-        )
+        flownally.add_fault(kind="error", status=503, path="/reactions$", times=9)
         failed = self._react(client_as(SUPERVISOR))
         assert failed.status_code == 422
         assert "The reaction was not sent" in failed.content.decode()

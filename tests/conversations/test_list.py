@@ -132,6 +132,7 @@ def test_a_refused_token_is_shown_as_a_configuration_problem(flownally, client_a
     assert "refused the dashboard" in text and "FLOWNALLY_API_TOKEN" in text
 
 
+@pytest.mark.slow  # waits out Retry-After: 1 s of each injected 503 before retrying (~2 s)
 def test_during_an_outage_the_last_good_list_is_shown_marked_stale(
     flownally, client_as, monkeypatch
 ):
@@ -141,7 +142,7 @@ def test_during_an_outage_the_last_good_list_is_shown_marked_stale(
 
     later = cache.now() + 60
     monkeypatch.setattr(cache, "now", lambda: later)
-    flownally.control("POST", "faults", {"kind": "error", "status": 503})
+    flownally.add_fault(kind="error", status=503)
     response = client.get("/")
     assert response.status_code == 200
     assert REFERENCE_CONVERSATION_ID in _ids(response)

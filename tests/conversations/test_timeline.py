@@ -99,9 +99,10 @@ def test_a_closed_conversation_with_a_message_in_flight_still_polls(viewer, flow
     assert viewer.get(PAGE).context["live"] is True
 
 
+@pytest.mark.slow  # waits out Retry-After: 1 s of each injected 503 before retrying (~4 s)
 def test_an_outage_during_a_poll_keeps_what_is_shown(viewer, flownally):
     fingerprint = viewer.get(PAGE).context["fingerprint"]
-    flownally.control("POST", "faults", {"kind": "error", "status": 503})
+    flownally.add_fault(kind="error", status=503)
     assert _poll(viewer, "something-else").status_code == 204
     assert _poll(viewer, fingerprint).status_code == 204
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
+
+from dashboard.core.processes import free_port, wait_until_up
+
+# Every test here starts real processes (manage.py, collectstatic, gunicorn): left out of
+# `make test-fast`.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -75,46 +79,39 @@ def test_the_production_settings_pass_djangos_deployment_checks_that_apply():
     assert finished.returncode == 0, finished.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def gunicorn():
+def gunicorn(tmp_path_factory):
     env = _env(**PRODUCTION)
     collected = _django(["collectstatic", "--noinput"], env)
     assert collected.returncode == 0, collected.stderr
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "dashboard.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--threads",
-            "2",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    port = free_port()
+    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    with log.open("w") as out:  # closed here; the process keeps its own copy
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "dashboard.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--threads",
+                "2",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            requests.get(f"{base}/healthz", timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        wait_until_up(process, f"{base}/healthz", name="gunicorn", log=log)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def test_gunicorn_serves_the_health_check(gunicorn):

@@ -97,7 +97,7 @@ class TestConnectionPage:
         assert b"Traceback" not in response.content
 
     def test_it_explains_an_answer_that_is_not_flownally(self, signed_in, flownally):
-        flownally.control("POST", "faults", {"kind": "malformed", "path": "^/v1/inboxes$"})
+        flownally.add_fault(kind="malformed", path="^/v1/inboxes$")
         response = signed_in.get("/connection/")
         assert response.status_code == 502
         assert "did not answer like Flownally" in response.content.decode()

@@ -6,7 +6,6 @@ Requests are counted at the simulator; cache time is moved by replacing `cache.n
 
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
@@ -16,7 +15,7 @@ from dashboard.flownally import client
 from dashboard.flownally.errors import RateLimited, Unavailable
 from dashboard.flownally.models import TextContent
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
-from tests.flownally._support import Upstream
+from tests.support.simulator import closed_port_url
 
 CID = REFERENCE_CONVERSATION_ID
 TTL = 2.0
@@ -46,30 +45,18 @@ def clock(monkeypatch) -> Clock:
 
 
 @pytest.fixture(autouse=True)
-def _client_on_simulator(settings, sim):
-    settings.FLOWNALLY_API_URL = sim.base_url
+def _client_on_simulator(flownally, settings):
+    """The shared `flownally` set-up, with a short TTL for every kind of read."""
     settings.FLOWNALLY_CACHE_TTL_LIST = TTL
     settings.FLOWNALLY_CACHE_TTL_CONVERSATION = TTL
     settings.FLOWNALLY_CACHE_TTL_MESSAGES = TTL
     settings.FLOWNALLY_CACHE_TTL_DIRECTORY = TTL
 
 
-@pytest.fixture
-def upstream(sim, monkeypatch) -> Upstream:
-    return Upstream(sim, monkeypatch)
-
-
 def other_conversation_id(sim, upstream) -> str:
     found = sim.api("GET", "/conversations", params={"pageSize": 5}).json()["conversations"]
     upstream.forget()
     return next(c["id"] for c in found if c["id"] != CID)
-
-
-def closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/v1"
 
 
 # --- TTL -----------------------------------------------------------------------------------
@@ -209,16 +196,12 @@ def test_a_send_that_fails_still_invalidates_what_it_may_have_changed(sim, upstr
     client.conversation_get(CID)
     client.conversation_list()
     client.conversation_messages(CID)
-    sim.control(
-        "POST",
-        "faults",
-        {
-            "kind": "error",
-            "status": 503,
-            "retryAfter": 0,
-            "method": "POST",
-            "path": f"^/v1/conversations/{CID}/messages$",
-        },
+    sim.add_fault(
+        kind="error",
+        status=503,
+        retryAfter=0,
+        method="POST",
+        path=f"^/v1/conversations/{CID}/messages$",
     )
 
     with pytest.raises(Unavailable):
@@ -263,11 +246,7 @@ def test_a_write_leaves_the_directory_cached(sim, upstream):
 
 
 def fail_with_503(sim, settings) -> None:
-    sim.control(
-        "POST",
-        "faults",
-        {"kind": "error", "status": 503, "retryAfter": 0, "path": "^/v1/conversations"},
-    )
+    sim.add_fault(kind="error", status=503, retryAfter=0, path="^/v1/conversations")
 
 
 def fail_to_connect(sim, settings) -> None:
@@ -308,9 +287,7 @@ def test_while_flownally_rate_limits_a_caller_that_allows_it_gets_the_last_page_
     settings.FLOWNALLY_RETRIES = 0
     fresh = client.conversation_list(allow_stale=True)
     clock.advance(TTL + 5)
-    sim.control(
-        "POST", "faults", {"kind": "rate_limit", "retryAfter": 0, "path": "^/v1/conversations"}
-    )
+    sim.add_fault(kind="rate_limit", retryAfter=0, path="^/v1/conversations")
 
     stale = client.conversation_list(allow_stale=True)
 

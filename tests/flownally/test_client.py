@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -41,15 +40,6 @@ DAY = 24 * 3600
 
 
 @pytest.fixture
-def no_cache(settings):
-    """Every read reaches the simulator."""
-    settings.FLOWNALLY_CACHE_TTL_LIST = 0
-    settings.FLOWNALLY_CACHE_TTL_CONVERSATION = 0
-    settings.FLOWNALLY_CACHE_TTL_MESSAGES = 0
-    settings.FLOWNALLY_CACHE_TTL_DIRECTORY = 0
-
-
-@pytest.fixture
 def long_cache(settings):
     """TTLs far longer than any test: a fresh answer after a write can only come from the
     write's invalidation, never from an entry that happened to expire."""
@@ -57,32 +47,6 @@ def long_cache(settings):
     settings.FLOWNALLY_CACHE_TTL_CONVERSATION = 300
     settings.FLOWNALLY_CACHE_TTL_MESSAGES = 300
     settings.FLOWNALLY_CACHE_TTL_DIRECTORY = 300
-
-
-def add_fault(sim, **rule) -> None:
-    sim.control("POST", "faults", rule)
-
-
-def logged(sim, count: int, route: str | None = None) -> list[dict]:
-    """The request log once it holds `count` entries for `route` (or more). The simulator
-    writes an entry just after it answers, so the newest may trail the answer a little."""
-    deadline = time.monotonic() + 5
-    while True:
-        entries = sim.request_log(route)
-        if len(entries) >= count or time.monotonic() > deadline:
-            return entries
-        time.sleep(0.01)
-
-
-def wait_for_held_send(sim) -> None:
-    """Wait until the simulator has carried out a send held by a latency fault, which goes
-    on after the client has given up waiting for it."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if any(e["fault"] == "latency" for e in sim.request_log()):
-            return
-        time.sleep(0.02)
-    raise AssertionError("the held send never finished")
 
 
 def direct_ids(sim, path: str, key: str, **params) -> list[str]:
@@ -150,7 +114,7 @@ def test_conversation_list_filters_by_interacted(flownally, interacted):
         interacted=str(interacted).lower(),
         pageSize=100,
     )
-    client_request = logged(flownally, 2, "GET /conversations")[0]
+    client_request = flownally.logged(2, route="GET /conversations")[0]
     assert f"interacted={str(interacted).lower()}" in client_request["query"]
 
 
@@ -215,7 +179,7 @@ def test_iter_conversations_walks_a_ten_thousand_conversation_tenant_to_the_end(
     assert len(seen) == total
     assert len(set(seen)) == len(seen), "a conversation was served twice"
     expected_pages = -(-total // 100)
-    assert len(logged(flownally, expected_pages, "GET /conversations")) == expected_pages
+    assert len(flownally.logged(expected_pages, route="GET /conversations")) == expected_pages
 
 
 def test_iter_conversations_applies_the_filters_on_every_page(flownally):
@@ -223,7 +187,7 @@ def test_iter_conversations_applies_the_filters_on_every_page(flownally):
     assert {c.status for c in closed} == {"closed"}
     assert len(closed) == flownally.control("GET", "health")["byStatus"]["closed"]
     assert len({c.id for c in closed}) == len(closed)
-    assert len(logged(flownally, 2, "GET /conversations")) > 1
+    assert len(flownally.logged(2, route="GET /conversations")) > 1
 
 
 # --- conversation_get ------------------------------------------------------------------------
@@ -302,7 +266,7 @@ def test_conversation_messages_pages_to_older_messages_with_the_token(flownally)
 def test_iter_messages_yields_every_message_newest_first_page_after_page(flownally, no_cache):
     seen = [m.id for m in client.iter_messages(REF, page_size=1)]
     assert seen == message_ids(flownally, REF)
-    assert len(logged(flownally, 4, "GET /conversations/{id}/messages")) == 4  # 3 + the direct
+    assert len(flownally.logged(4, route="GET /conversations/{id}/messages")) == 4  # 3 + the direct
 
 
 def test_iter_messages_walks_a_long_conversation(flownally):
@@ -625,7 +589,7 @@ def test_a_pdf_goes_up_as_a_document_and_comes_back_byte_for_byte(flownally):
 
 def test_fan_out_returns_the_results_in_the_order_of_the_calls(flownally):
     # The first call is the slowest, so finishing order differs from call order.
-    add_fault(flownally, kind="latency", delayMs=300, times=1, path=f"^/v1/conversations/{REF}$")
+    flownally.add_fault(kind="latency", delayMs=300, times=1, exact_path=f"/conversations/{REF}")
     reference, hostile, inboxes, users = client.fan_out(
         lambda: client.conversation_get(REF),
         lambda: client.conversation_get(HOSTILE_CONVERSATION_ID),
@@ -643,13 +607,9 @@ def test_fan_out_of_nothing_is_an_empty_list(flownally):
 
 
 def test_fan_out_raises_the_first_error_only_after_every_call_finished(flownally):
-    add_fault(flownally, kind="latency", delayMs=300, times=1, path="^/v1/users$")
-    add_fault(
-        flownally,
-        kind="latency",
-        delayMs=200,
-        times=1,
-        path=f"^/v1/conversations/{UNKNOWN_CONVERSATION}$",
+    flownally.add_fault(kind="latency", delayMs=300, times=1, exact_path="/users")
+    flownally.add_fault(
+        kind="latency", delayMs=200, times=1, exact_path=f"/conversations/{UNKNOWN_CONVERSATION}"
     )
     finished = []
 
@@ -683,7 +643,7 @@ def test_a_second_read_within_the_ttl_is_served_from_the_cache(flownally, long_c
     first = client.conversation_messages(REF)
     second = client.conversation_messages(REF)
     assert [m.id for m in second.items] == [m.id for m in first.items]
-    assert len(logged(flownally, 1, "GET /conversations/{id}/messages")) == 1
+    assert len(flownally.logged(1, route="GET /conversations/{id}/messages")) == 1
 
 
 def test_a_reply_shows_in_the_cached_messages_list_at_once(flownally, long_cache):
@@ -749,8 +709,8 @@ def test_writes_leave_unrelated_cached_reads_alone(flownally, long_cache):
     client.conversation_message_send(REF, client.text("Only REF changes"))
     client.conversation_get(HOSTILE_CONVERSATION_ID)
     client.inbox_list()
-    assert len(logged(flownally, 1, "GET /conversations/{id}")) == 1
-    assert len(logged(flownally, 1, "GET /inboxes")) == 1
+    assert len(flownally.logged(1, route="GET /conversations/{id}")) == 1
+    assert len(flownally.logged(1, route="GET /inboxes")) == 1
 
 
 @pytest.mark.parametrize(
@@ -773,10 +733,11 @@ def test_a_send_that_times_out_still_refreshes_the_conversation_it_may_have_reac
     settings.FLOWNALLY_READ_TIMEOUT = 0.3
     settings.FLOWNALLY_RETRIES = 0
     before = client.conversation_messages(REF)
-    add_fault(flownally, kind="latency", delayMs=1000, times=1, method="POST", path=f"^/v1{path}$")
+    flownally.add_fault(kind="latency", delayMs=1000, times=1, method="POST", exact_path=path)
     with pytest.raises(Unavailable):
         send()
-    wait_for_held_send(flownally)  # it was sent after all
+    # It was sent after all: the simulator carried it out after the client gave up.
+    assert flownally.logged(1, fault="latency", timeout=10), "the held send never finished"
     after = client.conversation_messages(REF)
     assert len(after.items) == len(before.items) + 1
     assert after.items[0].content == TextContent("Maybe sent")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import pytest
@@ -24,12 +23,12 @@ from dashboard.simulator.seed import (
     REFERENCE_MESSAGE_ID,
     TENANT_ID,
 )
-from tests.conftest import READ_ONLY_TOKEN, TOKEN
+from tests.support.simulator import READ_ONLY_TOKEN, TOKEN
 
 REF = REFERENCE_CONVERSATION_ID
 UNKNOWN_CONVERSATION = "cnv_" + "0" * 26
 UNKNOWN_MESSAGE = "msg_" + "0" * 26
-LIST_PATH = "^/v1/conversations$"
+LIST = "/conversations"
 # A token value that cannot turn up in an error by accident.
 SECRET_TOKEN = "tok-5ecret-Qx7Zp2Lm9Wv4"
 WRONG_TOKEN = "tok-wr0ng-Hk3Jd8Ys1Bn6"
@@ -37,31 +36,13 @@ REFUSED_URL = "http://127.0.0.1:9/v1"
 
 
 @pytest.fixture
-def flownally(sim, settings, monkeypatch):
-    """The client pointed at this test's simulator, with a distinctive token the simulator
-    accepts as the full-scope one."""
-    monkeypatch.setitem(sim.simulator.tokens, SECRET_TOKEN, sim.simulator.tokens[TOKEN])
-    settings.FLOWNALLY_API_URL = sim.base_url
+def flownally(flownally, settings, monkeypatch):
+    """The shared `flownally`, with a distinctive token the simulator accepts as the
+    full-scope one."""
+    tokens = flownally.simulator.tokens
+    monkeypatch.setitem(tokens, SECRET_TOKEN, tokens[TOKEN])
     settings.FLOWNALLY_API_TOKEN = SECRET_TOKEN
-    yield sim
-    drain_held_requests(sim)
-
-
-def drain_held_requests(sim, limit_s: float = 10.0) -> None:
-    """Wait for requests a `timeout` fault is still holding to finish in the simulator, so
-    that one the client gave up on does not land in a later test's request log."""
-    held = getattr(sim, "timeouts_fired", 0)
-    deadline = time.monotonic() + limit_s
-    while held and time.monotonic() < deadline:
-        if sum(1 for e in sim.request_log() if e["fault"] == "timeout") >= held:
-            return
-        time.sleep(0.05)
-
-
-def add_fault(sim, **rule) -> None:
-    sim.control("POST", "faults", rule)
-    if rule["kind"] == "timeout":
-        sim.timeouts_fired = getattr(sim, "timeouts_fired", 0) + (rule.get("times") or 1)
+    return flownally
 
 
 def raised_by(call: Callable[[], object], kind: type[FlownallyError]) -> FlownallyError:
@@ -177,13 +158,13 @@ def test_every_write_with_the_read_only_token_is_permission_denied(flownally, se
 
 def test_a_429_asking_for_more_than_the_retry_cap_is_raised_at_once(flownally, settings):
     settings.FLOWNALLY_RETRY_CAP = 2.0
-    add_fault(flownally, kind="rate_limit", retryAfter=30, path=LIST_PATH)
+    flownally.add_fault(kind="rate_limit", retryAfter=30, exact_path=LIST)
     error = raised_by(client.conversation_list, RateLimited)
     assert error.status == 429
     assert error.code == "rate_limited"
     assert error.retry_after == 30.0
     assert error.request_id
-    assert len(flownally.logged(1, "GET", "/conversations")) == 1
+    assert len(flownally.logged(1, "GET", LIST)) == 1
 
 
 # --- Conflict ------------------------------------------------------------------------------
@@ -213,12 +194,12 @@ def test_the_same_idempotency_key_with_another_body_is_a_conflict(flownally):
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
 def test_server_errors_beyond_the_retries_are_unavailable(flownally, settings, status):
     settings.FLOWNALLY_RETRIES = 2
-    add_fault(flownally, kind="error", status=status, path=LIST_PATH)
+    flownally.add_fault(kind="error", status=status, exact_path=LIST)
     error = raised_by(client.conversation_list, Unavailable)
     assert error.status == status
     assert error.code in ("unavailable", "internal_error")
     assert error.request_id
-    assert len(flownally.logged(3, "GET", "/conversations")) == 3
+    assert len(flownally.logged(3, "GET", LIST)) == 3
 
 
 def test_a_connection_refused_is_unavailable(flownally, settings):
@@ -234,7 +215,7 @@ def test_a_connection_refused_is_unavailable(flownally, settings):
 def test_no_answer_in_time_is_unavailable(flownally, settings):
     settings.FLOWNALLY_READ_TIMEOUT = 0.3
     settings.FLOWNALLY_RETRIES = 0
-    add_fault(flownally, kind="timeout", delayMs=2000, times=1, path=LIST_PATH)
+    flownally.add_fault(kind="timeout", delayMs=2000, times=1, exact_path=LIST)
     error = raised_by(client.conversation_list, Unavailable)
     assert error.status == 0
     assert error.request_id is None
@@ -242,7 +223,7 @@ def test_no_answer_in_time_is_unavailable(flownally, settings):
 
 def test_a_dropped_connection_is_unavailable(flownally, settings):
     settings.FLOWNALLY_RETRIES = 2
-    add_fault(flownally, kind="disconnect", path=LIST_PATH)
+    flownally.add_fault(kind="disconnect", exact_path=LIST)
     error = raised_by(client.conversation_list, Unavailable)
     assert error.status == 0
     assert error.request_id is None
@@ -253,7 +234,7 @@ def test_a_dropped_connection_is_unavailable(flownally, settings):
 
 
 def test_a_200_whose_body_is_not_json_is_a_bad_response(flownally):
-    add_fault(flownally, kind="malformed", times=1, path=LIST_PATH)
+    flownally.add_fault(kind="malformed", times=1, exact_path=LIST)
     error = raised_by(client.conversation_list, BadResponse)
     assert error.status == 200
     (entry,) = flownally.logged(1)
@@ -262,7 +243,7 @@ def test_a_200_whose_body_is_not_json_is_a_bad_response(flownally):
 
 
 def test_a_status_the_client_should_never_cause_is_a_bad_response(flownally):
-    add_fault(flownally, kind="error", status=400, times=1, path=LIST_PATH)
+    flownally.add_fault(kind="error", status=400, times=1, exact_path=LIST)
     error = raised_by(client.conversation_list, BadResponse)
     assert error.status == 400
     assert error.code == "invalid_json"
@@ -291,7 +272,7 @@ def _insufficient_scope(sim, settings):
 
 
 def _rate_limited(sim, settings):
-    add_fault(sim, kind="rate_limit", retryAfter=60, path=LIST_PATH)
+    sim.add_fault(kind="rate_limit", retryAfter=60, exact_path=LIST)
     client.conversation_list()
 
 
@@ -301,7 +282,7 @@ def _conflict(sim, settings):
 
 
 def _unavailable_503(sim, settings):
-    add_fault(sim, kind="error", status=503, path=LIST_PATH)
+    sim.add_fault(kind="error", status=503, exact_path=LIST)
     client.conversation_list()
 
 
@@ -314,18 +295,18 @@ def _connection_refused(sim, settings):
 def _timeout(sim, settings):
     settings.FLOWNALLY_READ_TIMEOUT = 0.3
     settings.FLOWNALLY_RETRIES = 0
-    add_fault(sim, kind="timeout", delayMs=2000, times=1, path=LIST_PATH)
+    sim.add_fault(kind="timeout", delayMs=2000, times=1, exact_path=LIST)
     client.conversation_list()
 
 
 def _disconnect(sim, settings):
     settings.FLOWNALLY_RETRIES = 0
-    add_fault(sim, kind="disconnect", times=1, path=LIST_PATH)
+    sim.add_fault(kind="disconnect", times=1, exact_path=LIST)
     client.conversation_list()
 
 
 def _malformed(sim, settings):
-    add_fault(sim, kind="malformed", times=1, path=LIST_PATH)
+    sim.add_fault(kind="malformed", times=1, exact_path=LIST)
     client.conversation_list()
 
 

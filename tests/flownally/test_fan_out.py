@@ -12,7 +12,6 @@ from dashboard.flownally import client
 from dashboard.flownally.errors import NotFound, Unavailable
 from dashboard.flownally.models import ConversationDetails, Inbox, Message, User
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
-from tests.flownally._support import Upstream
 
 CID = REFERENCE_CONVERSATION_ID
 ROUTES = {
@@ -24,14 +23,10 @@ ROUTES = {
 
 
 @pytest.fixture(autouse=True)
-def _client_on_simulator(settings, sim):
-    settings.FLOWNALLY_API_URL = sim.base_url
-    sim.control("POST", "config", {"latencyMs": 200})
-
-
-@pytest.fixture
-def upstream(sim, monkeypatch) -> Upstream:
-    return Upstream(sim, monkeypatch)
+def _client_on_simulator(flownally):
+    """The shared `flownally` set-up, with every answer 200 ms late: long enough that calls
+    made one after another could not overlap."""
+    flownally.control("POST", "config", {"latencyMs": 200})
 
 
 def all_started_before_any_ended(entries: list[dict]) -> bool:
@@ -54,9 +49,7 @@ def test_four_different_reads_run_at_the_same_time(sim, upstream):
 
 def test_results_come_back_in_the_order_of_the_calls_not_of_their_answers(sim, upstream):
     # The first call is answered last: 300 ms more than the others.
-    sim.control(
-        "POST", "faults", {"kind": "latency", "delayMs": 300, "path": f"^/v1/conversations/{CID}$"}
-    )
+    sim.add_fault(kind="latency", delayMs=300, path=f"^/v1/conversations/{CID}$")
 
     details, messages, users, inboxes = client.fan_out(
         lambda: client.conversation_get(CID),
@@ -93,11 +86,7 @@ def test_an_error_in_one_call_is_raised_after_the_other_calls_finished(sim, upst
     latency, and not retried); the others take 200 ms each, and must be done when fan_out
     raises."""
     settings.FLOWNALLY_RETRIES = 0
-    sim.control(
-        "POST",
-        "faults",
-        {"kind": "error", "status": 503, "retryAfter": 0, "path": "^/v1/users$"},
-    )
+    sim.add_fault(kind="error", status=503, retryAfter=0, path="^/v1/users$")
     finished: list[str] = []
     lock = threading.Lock()
 

@@ -3,7 +3,6 @@ built, so user input can never steer a request to another path."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import pytest
@@ -127,25 +126,9 @@ CALLS: list[tuple[str, Callable[[object], object], list[object]]] = [
 
 
 @pytest.fixture
-def flownally(sim, settings):
-    """The client pointed at this test's simulator, every read reaching it."""
-    settings.FLOWNALLY_API_URL = sim.base_url
-    settings.FLOWNALLY_CACHE_TTL_LIST = 0
-    settings.FLOWNALLY_CACHE_TTL_CONVERSATION = 0
-    settings.FLOWNALLY_CACHE_TTL_MESSAGES = 0
-    settings.FLOWNALLY_CACHE_TTL_DIRECTORY = 0
-    return sim
-
-
-def logged(sim, count: int) -> list[dict]:
-    """The request log once it holds `count` entries (or more): the simulator writes an
-    entry just after it answers, so the newest may trail the client's answer a little."""
-    deadline = time.monotonic() + 5
-    while True:
-        entries = sim.request_log()
-        if len(entries) >= count or time.monotonic() > deadline:
-            return entries
-        time.sleep(0.01)
+def flownally(flownally, no_cache):
+    """The shared `flownally`, every read reaching the simulator."""
+    return flownally
 
 
 @pytest.mark.parametrize(("name", "call", "values"), CALLS, ids=[name for name, *_ in CALLS])
@@ -169,7 +152,7 @@ def test_a_malformed_id_is_not_found_and_no_request_is_made(flownally, name, cal
     # One real request over the client's own connection: a request made above on that
     # connection would have been logged before this one is answered.
     client.inbox_list()
-    assert [e["route"] for e in logged(flownally, 1)] == ["GET /inboxes"]
+    assert [e["route"] for e in flownally.logged(1)] == ["GET /inboxes"]
 
 
 @pytest.mark.parametrize("value", CONVERSATION_IDS[:9], ids=repr)
@@ -194,7 +177,7 @@ def test_a_well_formed_unknown_id_is_asked_about(flownally):
         client.conversation_get("cnv_" + "0" * 26)
     assert raised.value.status == 404
     assert raised.value.request_id
-    assert [e["status"] for e in logged(flownally, 1)] == [404]
+    assert [e["status"] for e in flownally.logged(1)] == [404]
 
 
 def test_ids_of_the_shortest_and_longest_valid_length_are_sent(flownally):
@@ -202,4 +185,4 @@ def test_ids_of_the_shortest_and_longest_valid_length_are_sent(flownally):
         with pytest.raises(NotFound) as raised:
             client.conversation_get(cid)
         assert raised.value.status == 404
-    assert len(logged(flownally, 2)) == 2
+    assert len(flownally.logged(2)) == 2

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import logging
 import re
-import socket
 
 import pytest
 
 from dashboard.flownally import client
 from dashboard.flownally.errors import Unavailable
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
-from tests.flownally._support import Upstream
+from tests.support.simulator import closed_port_url
 
 CID = REFERENCE_CONVERSATION_ID
 LOGGER = "dashboard.flownally"
@@ -21,25 +20,12 @@ DURATION = re.compile(r"\bin \d+(\.\d+)? ms\b")
 
 
 @pytest.fixture(autouse=True)
-def _client_on_simulator(settings, sim, caplog):
-    settings.FLOWNALLY_API_URL = sim.base_url
+def _client_on_simulator(flownally, caplog):
     caplog.set_level(logging.INFO, logger=LOGGER)
-
-
-@pytest.fixture
-def upstream(sim, monkeypatch) -> Upstream:
-    return Upstream(sim, monkeypatch)
 
 
 def client_records(caplog) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.name == LOGGER]
-
-
-def closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/v1"
 
 
 def everything_logged(caplog) -> str:
@@ -104,11 +90,7 @@ def test_retries_log_one_record_per_attempt_each_with_its_own_request_id(
 ):
     settings.FLOWNALLY_RETRIES = 2
     path = f"/v1/conversations/{CID}"
-    sim.control(
-        "POST",
-        "faults",
-        {"kind": "error", "status": 503, "retryAfter": 0, "times": 2, "path": f"^{path}$"},
-    )
+    sim.add_fault(kind="error", status=503, retryAfter=0, times=2, path=f"^{path}$")
 
     client.conversation_get(CID)
 
@@ -128,11 +110,7 @@ def test_retries_log_one_record_per_attempt_each_with_its_own_request_id(
 
 def test_a_failed_request_that_is_not_retried_logs_its_status_once(sim, upstream, settings, caplog):
     settings.FLOWNALLY_RETRIES = 0
-    sim.control(
-        "POST",
-        "faults",
-        {"kind": "error", "status": 503, "retryAfter": 0, "path": "^/v1/conversations$"},
-    )
+    sim.add_fault(kind="error", status=503, retryAfter=0, path="^/v1/conversations$")
 
     with pytest.raises(Unavailable):
         client.conversation_list()
@@ -174,11 +152,7 @@ def test_no_record_contains_the_token_or_a_message_body_that_was_sent(sim, setti
     sent = client.message_send(client.to_conversation(CID), client.text(body + " (again)"))
     client.conversation_messages(CID)
     client.message_get(sent.message.id)
-    sim.control(
-        "POST",
-        "faults",
-        {"kind": "error", "status": 503, "retryAfter": 0, "times": 1, "path": path},
-    )
+    sim.add_fault(kind="error", status=503, retryAfter=0, times=1, path=path)
     client.conversation_get(CID)  # one retried 503
     settings.FLOWNALLY_RETRIES = 0
     settings.FLOWNALLY_API_URL = closed_port_url()

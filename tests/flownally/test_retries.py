@@ -4,7 +4,6 @@ retried POST keeps its Idempotency-Key so that it happens once."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
@@ -24,39 +23,15 @@ KEY_FORMAT = re.compile(r"[\x21-\x7e]{1,255}")
 
 
 @pytest.fixture
-def flownally(sim, settings):
-    """The client pointed at this test's simulator, every read reaching it, default retries."""
-    settings.FLOWNALLY_API_URL = sim.base_url
+def flownally(flownally, no_cache, settings):
+    """The shared `flownally`, every read reaching the simulator, default retries."""
     settings.FLOWNALLY_RETRIES = 2
     settings.FLOWNALLY_RETRY_CAP = 2.0
-    settings.FLOWNALLY_CACHE_TTL_LIST = 0
-    settings.FLOWNALLY_CACHE_TTL_CONVERSATION = 0
-    settings.FLOWNALLY_CACHE_TTL_MESSAGES = 0
-    settings.FLOWNALLY_CACHE_TTL_DIRECTORY = 0
-    yield sim
-    drain_held_requests(sim)
-
-
-def add_fault(sim, path: str, **rule) -> None:
-    """A fault on exactly one API path (given without the /v1 prefix)."""
-    sim.control("POST", "faults", {"path": f"^/v1{re.escape(path)}$", **rule})
-    if rule["kind"] in ("timeout", "latency"):
-        sim.held = getattr(sim, "held", 0) + (rule.get("times") or 1)
+    return flownally
 
 
 def remaining_times(sim) -> list[int | None]:
     return [rule["times"] for rule in sim.control("GET", "faults")["faults"]]
-
-
-def drain_held_requests(sim, limit_s: float = 10.0) -> None:
-    """Wait for requests a latency or timeout fault still holds to finish in the simulator, so
-    that one the client gave up on does not land in a later test's request log."""
-    held = getattr(sim, "held", 0)
-    deadline = time.monotonic() + limit_s
-    while held and time.monotonic() < deadline:
-        if sum(1 for e in sim.request_log() if e["fault"] in ("timeout", "latency")) >= held:
-            return
-        time.sleep(0.05)
 
 
 def message_ids(sim, conversation_id: str = REF) -> list[str]:
@@ -69,8 +44,9 @@ def message_ids(sim, conversation_id: str = REF) -> list[str]:
 # --- GET -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # waits out Retry-After: 1 s of each injected 503 before retrying (~2 s)
 def test_a_get_that_meets_two_503s_is_retried_until_it_succeeds(flownally):
-    add_fault(flownally, LIST, kind="error", status=503, times=2, method="GET")
+    flownally.add_fault(kind="error", exact_path=LIST, status=503, times=2, method="GET")
     page = client.conversation_list(page_size=5)
     assert len(page.items) == 5
     attempts = flownally.logged(3, "GET", LIST)
@@ -79,8 +55,9 @@ def test_a_get_that_meets_two_503s_is_retried_until_it_succeeds(flownally):
     assert remaining_times(flownally) == []
 
 
+@pytest.mark.slow  # waits out Retry-After: 1 s of each injected 503 before retrying (~2 s)
 def test_a_get_that_keeps_meeting_503s_is_unavailable_after_exactly_three_requests(flownally):
-    add_fault(flownally, LIST, kind="error", status=503, times=5, method="GET")
+    flownally.add_fault(kind="error", exact_path=LIST, status=503, times=5, method="GET")
     with pytest.raises(Unavailable) as raised:
         client.conversation_list()
     assert raised.value.status == 503
@@ -88,9 +65,10 @@ def test_a_get_that_keeps_meeting_503s_is_unavailable_after_exactly_three_reques
     assert [e["status"] for e in flownally.logged(3, "GET", LIST)] == [503, 503, 503]
 
 
+@pytest.mark.slow  # waits out Retry-After: 1 s of each injected 503 before retrying (~4 s)
 def test_the_number_of_retries_follows_the_setting(flownally, settings):
     settings.FLOWNALLY_RETRIES = 4
-    add_fault(flownally, LIST, kind="error", status=503, times=10, method="GET")
+    flownally.add_fault(kind="error", exact_path=LIST, status=503, times=10, method="GET")
     with pytest.raises(Unavailable):
         client.conversation_list()
     assert remaining_times(flownally) == [5]
@@ -99,46 +77,46 @@ def test_the_number_of_retries_follows_the_setting(flownally, settings):
 
 def test_no_retries_means_one_request(flownally, settings):
     settings.FLOWNALLY_RETRIES = 0
-    add_fault(flownally, LIST, kind="error", status=503, times=3, method="GET")
+    flownally.add_fault(kind="error", exact_path=LIST, status=503, times=3, method="GET")
     with pytest.raises(Unavailable):
         client.conversation_list()
     assert remaining_times(flownally) == [2]
 
 
 def test_a_500_is_retried_like_a_503(flownally):
-    add_fault(flownally, LIST, kind="error", status=500, times=1, method="GET")
+    flownally.add_fault(kind="error", exact_path=LIST, status=500, times=1, method="GET")
     assert client.conversation_list(page_size=1).items
     assert [e["status"] for e in flownally.logged(2, "GET", LIST)] == [500, 200]
 
 
 def test_a_429_with_retry_after_0_is_retried(flownally):
-    add_fault(flownally, LIST, kind="rate_limit", retryAfter=0, times=1)
+    flownally.add_fault(kind="rate_limit", exact_path=LIST, retryAfter=0, times=1)
     assert client.conversation_list(page_size=1).items
     assert [e["status"] for e in flownally.logged(2, "GET", LIST)] == [429, 200]
 
 
 def test_a_429_with_retry_after_within_the_cap_is_waited_out_and_retried(flownally):
-    add_fault(flownally, LIST, kind="rate_limit", retryAfter=1, times=1)
+    flownally.add_fault(kind="rate_limit", exact_path=LIST, retryAfter=1, times=1)
     assert client.conversation_list(page_size=1).items
     assert [e["status"] for e in flownally.logged(2, "GET", LIST)] == [429, 200]
 
 
 def test_a_429_that_lasts_beyond_the_retries_is_rate_limited(flownally):
-    add_fault(flownally, LIST, kind="rate_limit", retryAfter=0, times=5)
+    flownally.add_fault(kind="rate_limit", exact_path=LIST, retryAfter=0, times=5)
     with pytest.raises(RateLimited):
         client.conversation_list()
     assert remaining_times(flownally) == [2]
 
 
 def test_a_dropped_connection_on_a_get_is_retried(flownally):
-    add_fault(flownally, LIST, kind="disconnect", times=1)
+    flownally.add_fault(kind="disconnect", exact_path=LIST, times=1)
     assert client.conversation_list(page_size=1).items
     assert [e["fault"] for e in flownally.logged(2, "GET", LIST)] == ["disconnect", None]
 
 
 def test_a_get_that_gets_no_answer_in_time_is_retried(flownally, settings):
     settings.FLOWNALLY_READ_TIMEOUT = 0.3
-    add_fault(flownally, "/inboxes", kind="timeout", delayMs=1500, times=1)
+    flownally.add_fault(kind="timeout", exact_path="/inboxes", delayMs=1500, times=1)
     assert len(client.inbox_list().items) == 5
     assert remaining_times(flownally) == []
 
@@ -150,7 +128,7 @@ def test_a_422_is_never_retried(flownally):
 
 
 def test_an_injected_422_on_a_get_is_never_retried(flownally):
-    add_fault(flownally, LIST, kind="error", status=422, times=3)
+    flownally.add_fault(kind="error", exact_path=LIST, status=422, times=3)
     with pytest.raises(ValidationFailed):
         client.conversation_list()
     assert remaining_times(flownally) == [2]
@@ -167,7 +145,7 @@ def test_a_422_on_a_post_is_never_retried(flownally):
 
 def test_a_post_that_meets_a_503_is_retried_and_sends_once(flownally):
     before = message_ids(flownally)
-    add_fault(flownally, REPLY, kind="error", status=503, times=1, method="POST")
+    flownally.add_fault(kind="error", exact_path=REPLY, status=503, times=1, method="POST")
     sent = client.conversation_message_send(REF, client.text("Sent once"))
     attempts = flownally.logged(2, "POST", REPLY)
     assert [e["status"] for e in attempts] == [503, 202]
@@ -180,14 +158,14 @@ def test_a_post_that_meets_a_503_is_retried_and_sends_once(flownally):
 
 def test_a_send_by_recipient_that_meets_a_503_is_retried_and_sends_once(flownally):
     before = message_ids(flownally)
-    add_fault(flownally, "/messages", kind="error", status=503, times=1, method="POST")
+    flownally.add_fault(kind="error", exact_path="/messages", status=503, times=1, method="POST")
     sent = client.message_send(client.to_conversation(REF), client.text("Also once"))
     assert [e["status"] for e in flownally.logged(2, "POST", "/messages")] == [503, 202]
     assert message_ids(flownally) == [sent.message.id, *before]
 
 
 def test_a_retried_post_carries_the_callers_idempotency_key(flownally):
-    add_fault(flownally, REPLY, kind="error", status=503, times=1, method="POST")
+    flownally.add_fault(kind="error", exact_path=REPLY, status=503, times=1, method="POST")
     client.conversation_message_send(REF, client.text("Keyed"), idempotency_key="reply-42")
     attempts = flownally.logged(2, "POST", REPLY)
     assert attempts[-1]["idempotencyKey"] == "reply-42"
@@ -202,7 +180,7 @@ def test_a_post_whose_first_attempt_times_out_is_retried_with_the_same_key_and_s
     # The first attempt is held a second inside the simulator: the client gives up on it,
     # but the simulator still carries it out. The retry meets it (409 in progress, with
     # Retry-After) or its stored answer (a replay), never a second send.
-    add_fault(flownally, REPLY, kind="latency", delayMs=1000, times=1, method="POST")
+    flownally.add_fault(kind="latency", exact_path=REPLY, delayMs=1000, times=1, method="POST")
     sent = client.conversation_message_send(REF, client.text("Exactly once"))
     after = message_ids(flownally)
     assert after == [sent.message.id, *before], "the message must exist exactly once"

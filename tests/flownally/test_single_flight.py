@@ -22,7 +22,6 @@ from dashboard.flownally import cache as flownally_cache
 from dashboard.flownally import client
 from dashboard.flownally.errors import Unavailable
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
-from tests.flownally._support import Upstream
 
 ROOT = Path(__file__).resolve().parents[2]
 GET_CONVERSATION = "GET /conversations/{id}"
@@ -31,16 +30,10 @@ HANG_GUARD_S = 60  # only so that a deadlock fails the test instead of hanging t
 
 
 @pytest.fixture(autouse=True)
-def _client_on_simulator(settings, sim):
-    settings.FLOWNALLY_API_URL = sim.base_url
+def _client_on_simulator(flownally, settings):
     # Long enough that no entry expires while the callers of one test are still arriving.
     settings.FLOWNALLY_CACHE_TTL_CONVERSATION = 60.0
     settings.FLOWNALLY_CACHE_TTL_LIST = 60.0
-
-
-@pytest.fixture
-def upstream(sim, monkeypatch) -> Upstream:
-    return Upstream(sim, monkeypatch)
 
 
 def at_once(count: int, call: Callable[[int], Any]) -> list[Any]:
@@ -133,7 +126,7 @@ def test_threads_reading_different_conversations_cost_one_request_per_conversati
 
 
 class Reader:
-    """A second dashboard process (tests/flownally/_support.py) whose `threads` threads read
+    """A second dashboard process (tests/support/reader_process.py) whose `threads` threads read
     one conversation when told to go. It inherits this run's environment, CACHE_URL
     included, so it uses the same cache as the test process."""
 
@@ -148,7 +141,7 @@ class Reader:
             **settings,
         }
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.flownally._support", conversation_id, str(threads)],
+            [sys.executable, "-m", "tests.support.reader_process", conversation_id, str(threads)],
             cwd=ROOT,
             env=env,
             stdin=subprocess.PIPE,
@@ -187,6 +180,7 @@ TIMEOUTS = {
 }
 
 
+@pytest.mark.slow  # starts two more dashboard processes
 @pytest.mark.parametrize("timeouts", TIMEOUTS.values(), ids=TIMEOUTS.keys())
 def test_two_processes_share_one_request_exactly_when_the_cache_is_redis(
     sim, upstream, settings, timeouts
@@ -209,6 +203,7 @@ def test_two_processes_share_one_request_exactly_when_the_cache_is_redis(
     assert upstream.count(GET_CONVERSATION) == (1 if redis_is_the_cache(settings) else 2)
 
 
+@pytest.mark.slow  # starts two more dashboard processes
 def test_a_process_waits_for_another_s_fetch_even_when_its_retries_outlast_the_timeouts(
     sim, upstream, settings
 ):
@@ -224,7 +219,7 @@ def test_a_process_waits_for_another_s_fetch_even_when_its_retries_outlast_the_t
         {"kind": "timeout", "delayMs": 900, "times": 2, "path": f"^{path}$"},
         {"kind": "error", "status": 503, "retryAfter": 0, "times": 2, "path": f"^{path}$"},
     ):
-        sim.control("POST", "faults", rule)
+        sim.add_fault(**rule)
     timeouts = {
         "FLOWNALLY_CONNECT_TIMEOUT": "0.5",
         "FLOWNALLY_READ_TIMEOUT": "1.5",
@@ -261,11 +256,7 @@ def test_a_failed_fetch_does_not_block_the_next_read_of_the_same_key(sim, upstre
     settings.FLOWNALLY_RETRIES = 0
     cid = REFERENCE_CONVERSATION_ID
     path = f"/v1/conversations/{cid}"
-    sim.control(
-        "POST",
-        "faults",
-        {"kind": "error", "status": 503, "retryAfter": 0, "times": 1, "path": f"^{path}$"},
-    )
+    sim.add_fault(kind="error", status=503, retryAfter=0, times=1, path=f"^{path}$")
 
     with pytest.raises(Unavailable):
         client.conversation_get(cid)
@@ -285,11 +276,7 @@ def test_callers_queued_behind_a_failed_fetch_get_the_next_fetch_s_answer(sim, u
     cid = REFERENCE_CONVERSATION_ID
     path = f"/v1/conversations/{cid}"
     sim.control("POST", "config", {"latencyMs": 200})
-    sim.control(
-        "POST",
-        "faults",
-        {"kind": "error", "status": 503, "retryAfter": 0, "times": 1, "path": f"^{path}$"},
-    )
+    sim.add_fault(kind="error", status=503, retryAfter=0, times=1, path=f"^{path}$")
 
     results = at_once(20, lambda _: client.conversation_get(cid))
 

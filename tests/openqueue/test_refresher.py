@@ -93,7 +93,7 @@ def test_a_failed_walk_is_kept_beside_the_index_and_retried_one_interval_later(f
     settings.OPEN_QUEUE_REFRESH_SECONDS = 1
     index.mark_wanted()
     refresher.refresh_if_due()
-    flownally.control("POST", "faults", {"kind": "error", "status": 503})
+    flownally.add_fault(kind="error", status=503)
     time.sleep(1)
     refresher.refresh_if_due()
     stamp, failure = index.stored()

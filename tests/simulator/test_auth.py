@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID, REFERENCE_MESSAGE_ID, sample_png
-from tests.conftest import READ_ONLY_TOKEN, TOKEN
+from tests.support.simulator import READ_ONLY_TOKEN, TOKEN
 
 TEXT = {"type": "text", "text": {"body": "Hello from the tests"}}
 

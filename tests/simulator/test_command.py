@@ -6,23 +6,22 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+import pytest
 import requests
+
+from dashboard.core.processes import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "DEBUG": "true"}
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+# Each test starts the commands as processes of their own: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
 
 
 def test_flownally_sim_serves_the_api_with_the_options_it_was_given():
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -63,11 +62,12 @@ def test_flownally_sim_serves_the_api_with_the_options_it_was_given():
     finally:
         process.terminate()
         process.wait(timeout=10)
+        process.stdout.close()
 
 
 def test_make_demo_serves_the_dashboard_on_the_simulator(tmp_path):
     """`manage.py demo` (what `make demo` runs): both servers up, sign-in works, Ctrl-C stops both."""
-    dashboard_port, sim_port = _free_port(), _free_port()
+    dashboard_port, sim_port = free_port(), free_port()
     env = {
         **ENV,
         "FLOWNALLY_API_URL": f"http://127.0.0.1:{sim_port}/v1",
@@ -80,32 +80,29 @@ def test_make_demo_serves_the_dashboard_on_the_simulator(tmp_path):
         check=True,
         capture_output=True,
     )
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "manage.py",
-            "demo",
-            "--port",
-            str(dashboard_port),
-            "--sim-port",
-            str(sim_port),
-            "--conversations",
-            "50",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    log = tmp_path / "demo.log"
+    with log.open("w") as out:  # closed here; the process keeps its own copy
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "demo",
+                "--port",
+                str(dashboard_port),
+                "--sim-port",
+                str(sim_port),
+                "--conversations",
+                "50",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         base = f"http://127.0.0.1:{dashboard_port}"
-        for _ in range(150):
-            try:
-                requests.get(f"{base}/healthz", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+        wait_until_up(process, f"{base}/healthz", name="manage.py demo", timeout=30, log=log)
         with requests.Session() as browser:
             login = browser.get(f"{base}/accounts/login/", timeout=5)
             signed_in = browser.post(

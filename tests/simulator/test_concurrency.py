@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
-from tests.conftest import TOKEN
+from tests.support.simulator import TOKEN
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 

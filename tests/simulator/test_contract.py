@@ -15,8 +15,8 @@ from dashboard.simulator.seed import (
     REFERENCE_USER_ID,
     sample_png,
 )
-from tests.conftest import READ_ONLY_TOKEN
 from tests.simulator.contract import SPEC_PATH, assert_conforms, spec_for
+from tests.support.simulator import READ_ONLY_TOKEN
 
 
 def _calls(sim):
@@ -153,8 +153,8 @@ def test_media_download_conforms_to_the_contract(sim):
 
 
 def test_rate_limits_and_outages_conform_to_the_contract(sim):
-    sim.control("POST", "faults", {"kind": "rate_limit", "times": 1, "retryAfter": 3})
-    sim.control("POST", "faults", {"kind": "error", "status": 503, "times": 1})
+    sim.add_fault(kind="rate_limit", times=1, retryAfter=3)
+    sim.add_fault(kind="error", status=503, times=1)
     for expected in (429, 503):
         response = sim.api("GET", "/inboxes")
         assert response.status_code == expected
@@ -163,7 +163,7 @@ def test_rate_limits_and_outages_conform_to_the_contract(sim):
 
 def test_the_checker_rejects_a_response_that_breaks_the_contract(sim):
     """Guards the tests above: a checker that accepts anything proves nothing."""
-    sim.control("POST", "faults", {"kind": "malformed", "times": 1})
+    sim.add_fault(kind="malformed", times=1)
     response = sim.api("GET", "/inboxes")
     with pytest.raises(ResponseValidationError):
         assert_conforms(response, sim.base_url)

@@ -16,7 +16,7 @@ from dashboard.simulator.seed import (
     REFERENCE_MESSAGE_ID,
     REFERENCE_USER_ID,
 )
-from tests.conftest import TOKEN
+from tests.support.simulator import TOKEN
 
 SORTS = ("lastMessageAt:desc", "lastMessageAt:asc", "waitingSince:asc", "createdAt:desc")
 CONVERSATION_FIELDS = {

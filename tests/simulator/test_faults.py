@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 import requests
 
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
-from tests.conftest import TOKEN
+from tests.support.simulator import TOKEN
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 CONVERSATIONS_ONLY = "^/v1/conversations$"
-
-
-def add_fault(sim, **rule) -> dict:
-    response = sim.session.post(f"{sim.root}/_sim/faults", json=rule, timeout=10)
-    assert response.status_code == 201, response.text
-    return response.json()["fault"]
 
 
 def faults(sim) -> list[dict]:
@@ -34,22 +27,11 @@ def assert_error(response, status: int, code: str) -> dict:
     return error
 
 
-def drain(sim, kind: str, count: int = 1, limit_s: float = 10.0) -> list[dict]:
-    """Wait until `count` requests held by a `kind` fault have finished in the simulator, so
-    that a request a client gave up on does not finish during a later test."""
-    deadline = time.monotonic() + limit_s
-    while True:
-        done = [entry for entry in sim.request_log() if entry["fault"] == kind]
-        if len(done) >= count or time.monotonic() > deadline:
-            return done
-        time.sleep(0.05)
-
-
 # --- error ---------------------------------------------------------------------------------
 
 
 def test_an_error_fault_fails_the_matching_requests_times_times_then_lets_them_through(sim):
-    add_fault(sim, kind="error", status=503, times=2, path=CONVERSATIONS_ONLY)
+    sim.add_fault(kind="error", status=503, times=2, path=CONVERSATIONS_ONLY)
     for _ in range(2):
         error = assert_error(sim.api("GET", "/conversations"), 503, "unavailable")
         assert "details" not in error
@@ -58,7 +40,7 @@ def test_an_error_fault_fails_the_matching_requests_times_times_then_lets_them_t
 
 
 def test_an_error_fault_leaves_other_paths_alone(sim):
-    add_fault(sim, kind="error", status=503, times=2, path=CONVERSATIONS_ONLY)
+    sim.add_fault(kind="error", status=503, times=2, path=CONVERSATIONS_ONLY)
     assert sim.api("GET", f"/conversations/{REFERENCE_CONVERSATION_ID}").status_code == 200
     assert sim.api("GET", f"/conversations/{REFERENCE_CONVERSATION_ID}/messages").status_code == 200
     assert sim.api("GET", "/inboxes").status_code == 200
@@ -67,13 +49,13 @@ def test_an_error_fault_leaves_other_paths_alone(sim):
 
 
 def test_a_fault_counts_down_its_remaining_times(sim):
-    add_fault(sim, kind="error", status=503, times=3, path=CONVERSATIONS_ONLY)
+    sim.add_fault(kind="error", status=503, times=3, path=CONVERSATIONS_ONLY)
     sim.api("GET", "/conversations")
     assert faults(sim)[0]["times"] == 2
 
 
 def test_a_fault_without_times_fires_until_cleared(sim):
-    add_fault(sim, kind="error", status=500, path=CONVERSATIONS_ONLY)
+    sim.add_fault(kind="error", status=500, path=CONVERSATIONS_ONLY)
     for _ in range(5):
         assert_error(sim.api("GET", "/conversations"), 500, "internal_error")
     assert sim.control("DELETE", "faults") == {"faults": []}
@@ -82,8 +64,7 @@ def test_a_fault_without_times_fires_until_cleared(sim):
 
 
 def test_a_method_filter_fires_only_for_that_method(sim):
-    add_fault(
-        sim,
+    sim.add_fault(
         kind="error",
         status=503,
         method="post",
@@ -112,7 +93,7 @@ def test_a_method_filter_fires_only_for_that_method(sim):
     ],
 )
 def test_an_injected_error_carries_the_contract_code_for_its_status(sim, status, code):
-    add_fault(sim, kind="error", status=status, times=1, path=CONVERSATIONS_ONLY)
+    sim.add_fault(kind="error", status=status, times=1, path=CONVERSATIONS_ONLY)
     response = sim.api("GET", "/conversations")
     assert_error(response, status, code)
     if status == 429:
@@ -133,7 +114,7 @@ def test_a_fault_rule_is_refused_when_it_is_not_valid(sim):
 
 
 def test_a_reset_clears_the_faults(sim):
-    add_fault(sim, kind="error", status=503, path=CONVERSATIONS_ONLY)
+    sim.add_fault(kind="error", status=503, path=CONVERSATIONS_ONLY)
     sim.reset()
     assert faults(sim) == []
     assert sim.api("GET", "/conversations").status_code == 200
@@ -143,7 +124,7 @@ def test_a_reset_clears_the_faults(sim):
 
 
 def test_a_rate_limit_fault_answers_429_with_retry_after(sim):
-    add_fault(sim, kind="rate_limit", retryAfter=7, times=1, path=CONVERSATIONS_ONLY)
+    sim.add_fault(kind="rate_limit", retryAfter=7, times=1, path=CONVERSATIONS_ONLY)
     response = sim.api("GET", "/conversations")
     assert_error(response, 429, "rate_limited")
     assert response.headers["Retry-After"] == "7"
@@ -151,14 +132,14 @@ def test_a_rate_limit_fault_answers_429_with_retry_after(sim):
 
 
 def test_a_rate_limit_fault_without_retry_after_still_sends_the_header(sim):
-    add_fault(sim, kind="rate_limit", times=1, path=CONVERSATIONS_ONLY)
+    sim.add_fault(kind="rate_limit", times=1, path=CONVERSATIONS_ONLY)
     response = sim.api("GET", "/conversations")
     assert_error(response, 429, "rate_limited")
     assert int(response.headers["Retry-After"]) >= 0
 
 
 def test_a_malformed_fault_answers_200_with_a_body_that_is_not_json(sim):
-    add_fault(sim, kind="malformed", times=1, path=CONVERSATIONS_ONLY)
+    sim.add_fault(kind="malformed", times=1, path=CONVERSATIONS_ONLY)
     response = sim.api("GET", "/conversations")
     assert response.status_code == 200
     with pytest.raises(ValueError):
@@ -170,10 +151,10 @@ def test_a_malformed_fault_answers_200_with_a_body_that_is_not_json(sim):
 
 
 def test_a_timeout_fault_holds_the_request_longer_than_the_client_waits(sim):
-    add_fault(sim, kind="timeout", delayMs=1500, times=1, path="^/v1/inboxes$")
+    sim.add_fault(kind="timeout", delayMs=1500, times=1, path="^/v1/inboxes$")
     with pytest.raises(requests.exceptions.ReadTimeout):
         requests.get(f"{sim.base_url}/inboxes", headers=AUTH, timeout=0.3)
-    held = drain(sim, "timeout")
+    held = sim.logged(1, fault="timeout", timeout=10)
     assert len(held) == 1
     # It answered normally once the hold was over (the client had gone by then).
     assert held[0]["status"] == 200
@@ -182,7 +163,7 @@ def test_a_timeout_fault_holds_the_request_longer_than_the_client_waits(sim):
 
 
 def test_a_disconnect_fault_closes_the_connection_without_an_answer(sim):
-    add_fault(sim, kind="disconnect", times=1, path=CONVERSATIONS_ONLY)
+    sim.add_fault(kind="disconnect", times=1, path=CONVERSATIONS_ONLY)
     with pytest.raises(requests.exceptions.ConnectionError):
         requests.get(f"{sim.base_url}/conversations", headers=AUTH, timeout=5)
     assert sim.api("GET", "/conversations").status_code == 200
@@ -190,7 +171,7 @@ def test_a_disconnect_fault_closes_the_connection_without_an_answer(sim):
 
 
 def test_a_latency_fault_delays_the_answer_by_at_least_its_delay(sim):
-    add_fault(sim, kind="latency", delayMs=250, times=1, path="^/v1/inboxes$")
+    sim.add_fault(kind="latency", delayMs=250, times=1, path="^/v1/inboxes$")
     assert sim.api("GET", "/inboxes").status_code == 200
     assert sim.api("GET", "/users").status_code == 200
     delayed, other = sim.request_log()
@@ -200,7 +181,7 @@ def test_a_latency_fault_delays_the_answer_by_at_least_its_delay(sim):
 
 
 def test_a_fault_with_probability_zero_never_fires(sim):
-    add_fault(sim, kind="error", status=503, probability=0, path=CONVERSATIONS_ONLY)
+    sim.add_fault(kind="error", status=503, probability=0, path=CONVERSATIONS_ONLY)
     for _ in range(25):
         assert sim.api("GET", "/conversations", params={"pageSize": 1}).status_code == 200
     assert len(faults(sim)) == 1
@@ -296,7 +277,7 @@ def test_deleting_the_request_log_clears_it(sim):
 def test_the_request_log_records_refused_requests_too(sim):
     sim.api("GET", "/conversations", token=None)
     sim.api("GET", "/conversations", params={"pageSize": 0})
-    add_fault(sim, kind="error", status=503, times=1, path=CONVERSATIONS_ONLY)
+    sim.add_fault(kind="error", status=503, times=1, path=CONVERSATIONS_ONLY)
     sim.api("GET", "/conversations")
     log = sim.request_log()
     assert [entry["status"] for entry in log] == [401, 422, 503]

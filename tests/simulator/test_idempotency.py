@@ -14,7 +14,7 @@ from dashboard.simulator.seed import (
     sample_pdf,
     sample_png,
 )
-from tests.conftest import READ_ONLY_TOKEN, TOKEN
+from tests.support.simulator import READ_ONLY_TOKEN, TOKEN
 
 SEND_PATH = f"/conversations/{REFERENCE_CONVERSATION_ID}/messages"
 
@@ -123,9 +123,7 @@ def test_a_422_answer_is_replayed_for_the_same_request(sim):
 
 def test_an_injected_503_is_not_stored_so_a_retry_with_the_same_key_succeeds(sim):
     before = _message_ids(sim)
-    sim.control(
-        "POST", "faults", {"kind": "error", "status": 503, "times": 1, "path": "/messages$"}
-    )
+    sim.add_fault(kind="error", status=503, times=1, path="/messages$")
     failed = _post(sim, SEND_PATH, "retry-after-503", json=_text("Retried"))
     _error(failed, 503, "unavailable")
     assert _message_ids(sim) == before

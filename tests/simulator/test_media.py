@@ -8,7 +8,7 @@ import re
 import requests
 
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID, sample_pdf, sample_png
-from tests.conftest import READ_ONLY_TOKEN
+from tests.support.simulator import READ_ONLY_TOKEN
 
 MiB = 1024 * 1024
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -25,7 +25,7 @@ from dashboard.simulator.seed import (
     REFERENCE_USER_ID,
     sample_pdf,
 )
-from tests.conftest import TOKEN
+from tests.support.simulator import TOKEN
 
 REFERENCE = Path(__file__).resolve().parents[2] / "docs" / "reference" / "flownally-messaging.txt"
 DOCUMENTED_BASE = "https://api.flownally.com/v1"

@@ -58,7 +58,7 @@ def test_the_longest_waiting_conversation_per_member_is_named(flownally, client_
 
 
 def test_it_says_so_when_flownally_has_never_answered(flownally, client_as):
-    flownally.control("POST", "faults", {"kind": "error", "status": 503})
+    flownally.add_fault(kind="error", status=503)
     response = client_as(TEAM_LEAD).get("/team/")
     assert response.status_code == 502
     assert "Flownally" in response.content.decode() and "Traceback" not in response.content.decode()

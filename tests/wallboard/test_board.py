@@ -151,6 +151,7 @@ def _until(condition, timeout: float = 10) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow  # waits out Retry-After: 1 s of each injected 503 before retrying (~4 s)
 def test_an_outage_keeps_the_last_numbers_marked_stale_then_recovers(
     flownally, client_as, settings
 ):
@@ -158,7 +159,7 @@ def test_an_outage_keeps_the_last_numbers_marked_stale_then_recovers(
     client = client_as(VIEWER)
     first = client.get("/wallboard/")
     assert "is-stale" not in first.content.decode()
-    flownally.control("POST", "faults", {"kind": "error", "status": 503})
+    flownally.add_fault(kind="error", status=503)
     _until(lambda: index.stored()[1] is not None)  # the next walk failed
     stale = client.get("/wallboard/refresh/")
     assert stale.status_code == 200
@@ -175,8 +176,9 @@ def test_an_outage_keeps_the_last_numbers_marked_stale_then_recovers(
     assert metric(recovered, "open") == metric(first, "open")
 
 
+@pytest.mark.slow  # waits out Retry-After: 1 s of each injected 503 before retrying (~2 s)
 def test_a_board_that_never_had_numbers_says_flownally_is_not_answering(flownally, client_as):
-    flownally.control("POST", "faults", {"kind": "error", "status": 503})
+    flownally.add_fault(kind="error", status=503)
     response = client_as(VIEWER).get("/wallboard/")
     assert response.status_code == 200
     assert "Flownally is not answering yet." in response.content.decode()

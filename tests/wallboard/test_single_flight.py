@@ -13,7 +13,8 @@ from django.core.cache import cache
 from dashboard.openqueue import index, refresher
 from dashboard.wallboard.models import KioskLink
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# slow: each test waits out the board's refresh interval twice (2 x 1.1 s) on a live server.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 SCREENS = 10
 
 

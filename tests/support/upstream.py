@@ -1,23 +1,20 @@
-"""Support for the caching and concurrency tests (not collected: no `test_` prefix).
-
-`Upstream`: the API requests the simulator served during one test, from its request log.
-
-Run as a module, a second dashboard process for test_single_flight:
-
-    python -m tests.flownally._support <conversation id> <threads>
-
-starts `threads` threads that each call `client.conversation_get(<id>)`, prints "ready",
-and lets them all go at once when a line arrives on stdin. Prints the IDs the threads got
-(or their errors) as one JSON list, then exits.
-"""
+"""`Upstream`: the API requests the simulator served during one test, from its request log,
+counted as they start and finish. The caching, single-flight, fan-out and logging tests
+count requests with it (the `upstream` fixture); the `sim` fixture uses it to wait, after
+each test, for requests a fault still holds."""
 
 from __future__ import annotations
 
-import json
-import sys
 import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pytest
+
+    from tests.support.simulator import SimHandle
 
 SETTLE_GUARD_S = 30  # only so that a request that never ends fails the test, not the run
+DRAIN_LIMIT_S = 10  # after a test: the longest hold a test's fault puts on a request, and more
 
 
 class Upstream:
@@ -30,11 +27,14 @@ class Upstream:
     are counted too. Requests left over from earlier tests, held by a fault say, are not
     counted."""
 
-    def __init__(self, sim, monkeypatch) -> None:
+    def __init__(self, sim: SimHandle, monkeypatch: pytest.MonkeyPatch) -> None:
         self._sim = sim
         self._changed = threading.Condition()
         self._started: list[dict] = []
-        self._in_flight = 0
+        # id() of the entries started since that are not logged yet. Only those: a request
+        # that started before this was made is not waited for. (An entry stays alive while
+        # its request runs, so its id cannot be reused meanwhile.)
+        self._running: set[int] = set()
         log = sim.simulator.log
         start, finish = log.start, log.finish
 
@@ -42,25 +42,29 @@ class Upstream:
             entry = start(*args, **kwargs)
             with self._changed:
                 self._started.append(entry)
-                self._in_flight += 1
+                self._running.add(id(entry))
                 self._changed.notify_all()
             return entry
 
         def tracked_finish(entry: dict) -> None:
-            first = entry["endedAt"] is None  # finish is idempotent; count an entry once
             finish(entry)
             with self._changed:
-                if first and any(entry is mine for mine in self._started):
-                    self._in_flight -= 1
+                if id(entry) in self._running:  # finish is idempotent; count an entry once
+                    self._running.discard(id(entry))
                     self._changed.notify_all()
 
         monkeypatch.setattr(log, "start", tracked_start)
         monkeypatch.setattr(log, "finish", tracked_finish)
 
+    def settle(self, timeout: float = SETTLE_GUARD_S) -> bool:
+        """Wait until every request started since is logged; False if some still run after
+        `timeout` seconds."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._running, timeout)
+
     def _settle(self) -> None:
-        """Wait until every request started since is logged (call with the condition held)."""
-        settled = self._changed.wait_for(lambda: self._in_flight == 0, SETTLE_GUARD_S)
-        assert settled, "requests to the simulator are still running"
+        """Wait until every request started since is logged, or fail the test."""
+        assert self.settle(), "requests to the simulator are still running"
 
     def forget(self) -> None:
         """Count only requests that start from now on (e.g. after a test's own set-up
@@ -91,36 +95,3 @@ class Upstream:
 
     def count(self, route: str | None = None) -> int:
         return len(self.requests(route))
-
-
-def _read_in_threads() -> int:
-    import django
-
-    django.setup()
-    from dashboard.flownally import client
-
-    conversation_id, count = sys.argv[1], int(sys.argv[2])
-    start = threading.Barrier(count + 1)
-    results: list[str | None] = [None] * count
-
-    def read(index: int) -> None:
-        start.wait()
-        try:
-            results[index] = client.conversation_get(conversation_id).id
-        except Exception as error:  # reported to the test, which fails on it
-            results[index] = f"error: {error!r}"
-
-    threads = [threading.Thread(target=read, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    print("ready", flush=True)
-    sys.stdin.readline()
-    start.wait()
-    for thread in threads:
-        thread.join()
-    print(json.dumps(results), flush=True)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_read_in_threads())
