@@ -9,7 +9,6 @@ from playwright.sync_api import expect
 
 from dashboard.accounts.roles import TEAM_LEAD
 from tests.support.browser import screenshot
-from tests.conversations.test_list_index import open_queue
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +16,7 @@ pytestmark = pytest.mark.browser
 def test_a_lead_follows_a_member_s_count_and_the_unassigned_row_to_the_list(
     sign_in, sim, dashboard
 ):
-    truth = open_queue(sim)
+    truth = sim.open_queue()
     names = {u["id"]: u["name"] for u in sim.api("GET", "/users").json()["users"]}
     page = sign_in(TEAM_LEAD)
     page.get_by_role("link", name="Team", exact=True).click()

@@ -15,19 +15,6 @@ from dashboard.flownally.models import Conversation
 pytestmark = pytest.mark.django_db
 
 
-def open_queue(sim) -> list[dict]:
-    """Every open and pending conversation, straight from the simulator's list."""
-    items, token = [], None
-    while True:
-        query = {"status": ["open", "pending"], "pageSize": 100} | (
-            {"pageToken": token} if token else {}
-        )
-        body = sim.api("GET", "/conversations", params=query).json()
-        items += body["conversations"]
-        if not (token := body.get("nextPageToken")):
-            return items
-
-
 def waited_over(conversation: dict, minutes: int, at: float) -> bool:
     since = conversation.get("waitingSince")
     if not since:
@@ -50,7 +37,7 @@ def lead(flownally, client_as):
 
 
 def test_unassigned_and_one_members_conversations_match_flownally(flownally, lead):
-    truth = open_queue(flownally)
+    truth = flownally.open_queue()
     unassigned = lead.get("/?assignee=unassigned")
     assert found(unassigned) == sorted(c["id"] for c in truth if not c.get("assigneeId"))
     by_member = Counter(c.get("assigneeId") or "unassigned" for c in truth)
@@ -66,7 +53,7 @@ def test_unassigned_and_one_members_conversations_match_flownally(flownally, lea
 
 
 def test_channel_inbox_and_waiting_combine_as_flownally_would(flownally, lead):
-    truth = open_queue(flownally)
+    truth = flownally.open_queue()
     whatsapp = lead.get("/?channel=whatsapp")
     assert found(whatsapp) == sorted(c["id"] for c in truth if c["channel"] == "whatsapp")
     assert counts(whatsapp, "channel") == dict(Counter(c["channel"] for c in truth))
@@ -88,7 +75,7 @@ def test_channel_inbox_and_waiting_combine_as_flownally_would(flownally, lead):
 
 
 def test_search_ignores_case_and_accents(flownally, lead):
-    truth = open_queue(flownally)
+    truth = flownally.open_queue()
     anna = lead.get("/?q=kowalska")
     assert "Anna Kowalska" in {c.name for c in anna.context["found"].matches}
     accented = next(c for c in truth if any(ch in c["name"] for ch in "łńóśźżąęŁŚŻ"))
@@ -102,7 +89,7 @@ def test_search_ignores_case_and_accents(flownally, lead):
 
 
 def test_the_index_list_pages_through_every_match_and_says_how_old_it_is(flownally, lead):
-    truth = open_queue(flownally)
+    truth = flownally.open_queue()
     seen: list[str] = []
     url = "/?assignee=unassigned&size=10&sort=waitingSince:asc"
     while url:

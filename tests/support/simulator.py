@@ -65,6 +65,19 @@ class SimHandle:
         }
         self.control("POST", "reset", body | settings)
 
+    def open_queue(self) -> list[dict]:
+        """Every open and pending conversation, straight from the simulator's own list:
+        what the open-queue index must hold."""
+        items, token = [], None
+        while True:
+            query = {"status": ["open", "pending"], "pageSize": 100} | (
+                {"pageToken": token} if token else {}
+            )
+            body = self.api("GET", "/conversations", params=query).json()
+            items += body["conversations"]
+            if not (token := body.get("nextPageToken")):
+                return items
+
     def all_messages(self, conversation_id: str) -> list[dict]:
         """Every message of a conversation, newest first, through the API's pages."""
         items, token = [], None

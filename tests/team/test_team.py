@@ -8,14 +8,13 @@ import pytest
 from django.utils.html import escape
 
 from dashboard.accounts.roles import SUPERVISOR, TEAM_LEAD, VIEWER
-from tests.conversations.test_list_index import open_queue
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("role", [SUPERVISOR, TEAM_LEAD, VIEWER])
 def test_every_member_s_open_and_waiting_counts_are_flownally_s(flownally, client_as, role):
-    truth = open_queue(flownally)
+    truth = flownally.open_queue()
     response = client_as(role).get("/team/")
     assert response.status_code == 200
     rows = {row["assignee"]: row for row in response.context["rows"]}
@@ -42,7 +41,7 @@ def test_each_count_links_to_the_list_filtered_that_way(flownally, client_as):
 
 
 def test_the_longest_waiting_conversation_per_member_is_named(flownally, client_as):
-    truth = open_queue(flownally)
+    truth = flownally.open_queue()
     response = client_as(TEAM_LEAD).get("/team/")
     for row in response.context["rows"]:
         theirs = [
