@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 
 _thread: threading.Thread | None = None
 _thread_pid = 0
-_stop = threading.Event()
+_stop = threading.Event()  # this process's thread is to end
+_exiting = threading.Event()  # the process is shutting down: no walk from here on
 _start_lock = threading.Lock()
 _held: str | None = None  # the lease token this process holds while it walks
 
@@ -58,6 +59,7 @@ def stop(timeout: float = 60) -> None:
     if _thread is not None and _thread_pid == os.getpid():
         _thread.join(timeout)
     _thread = None
+    _stop.clear()
     index.forget_process_state()
 
 
@@ -71,7 +73,7 @@ def refresh_if_due() -> bool:
     """Walk now if a walk is due, nobody else is walking, and someone wants the index;
     True when this call walked."""
     global _held
-    if _stop.is_set() or not index.wanted() or not index.due(*index.stored()):
+    if _exiting.is_set() or not index.wanted() or not index.due(*index.stored()):
         return False
     held = lease()
     token = held.acquire()
@@ -108,7 +110,7 @@ def _walk_holding(held: Lease, token: str) -> None:
                 index.store_failure(index.Failure(time.time(), describe(error)))
             log.warning("open-queue walk failed: %s", error)
             return
-        if lost.is_set() or _stop.is_set():  # someone else walks now: theirs is the one to keep
+        if lost.is_set() or _exiting.is_set():  # another walker's result is the one to keep
             log.warning("open-queue walk lost its lease; its result is dropped")
             return
         index.store(fresh)
@@ -135,6 +137,7 @@ def _give_back_lease() -> None:
     """On a polite exit (SIGTERM in gunicorn, Ctrl-C) the next walker need not wait: no new
     walk starts, and the lease of the one under way is given back at once (its result,
     should it still finish, is dropped)."""
+    _exiting.set()
     _stop.set()
     if _held is not None:
         lease().release(_held)
