@@ -16,6 +16,7 @@ urlpatterns = [
     path("audit/", accounts_views.audit_log, name="audit_log"),
     path("people/", people.people, name="people"),
     path("people/<int:user_id>/", people.account_change, name="account_change"),
+    path("people/<int:user_id>/member/", people.account_member, name="account_member"),
     path("wallboard/", include("dashboard.wallboard.urls")),
     path("team/", include("dashboard.team.urls")),
     path("admin/", admin.site.urls),

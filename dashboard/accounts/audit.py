@@ -1,4 +1,5 @@
-"""Writing the audit log around an upstream action: `with audited(...) as entry: call()`."""
+"""Writing the audit log around an upstream action (`with audited(...) as entry: call()`),
+and for a change made here alone (`recorded`: accounts and their links)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,17 @@ def audited(
         raise
     finally:
         entry.save()
+
+
+def recorded(by: User | AnonymousUser, action: str, summary: str) -> AuditEntry:
+    """An entry for a change with nothing upstream to wait for: it is done when saved."""
+    return AuditEntry.objects.create(
+        user=None if isinstance(by, AnonymousUser) else by,
+        username=by.get_username() or "anonymous",
+        action=action,
+        summary=summary[:300],
+        outcome=AuditEntry.Outcome.OK,
+    )
 
 
 def _outcome(error: FlownallyError) -> str:

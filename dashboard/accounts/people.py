@@ -1,5 +1,6 @@
-"""The people page (/people/): supervisors create dashboard accounts, give each a role and
-deactivate them, without needing the Django admin or a superuser. Every change is audited."""
+"""The people page (/people/): supervisors create dashboard accounts, give each a role,
+deactivate them and link each to the Flownally team member it belongs to, without needing
+the Django admin or a superuser. Every change is audited."""
 
 from __future__ import annotations
 
@@ -8,14 +9,16 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.forms import UserCreationForm
-from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dashboard.accounts.models import AuditEntry
+from dashboard.accounts import audit, members
+from dashboard.accounts.models import AuditEntry, Member
 from dashboard.accounts.roles import ROLES, perm, role_of
+from dashboard.flownally import directory
 
 ROLE_CHOICES = [(role, role) for role in ROLES]
 
@@ -33,6 +36,36 @@ class AccountForm(forms.Form):
     active = forms.BooleanField(required=False)
 
 
+class MemberForm(forms.ModelForm):
+    """Which team member an account is: one of those Flownally lists, or none. The model
+    checks the ID's format and that no other account has it."""
+
+    class Meta:
+        model = Member
+        fields = ("flownally_user_id",)
+
+    def __init__(self, *args, team: dict[str, str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.team = team
+        current = self.instance.flownally_user_id
+        choices = [("", "Not linked"), *sorted(team.items(), key=lambda item: item[1].lower())]
+        if current and current not in team:
+            choices.append((current, current))  # Flownally no longer lists them (or is down)
+        self.fields["flownally_user_id"].widget = forms.Select(choices=choices)
+
+    def clean_flownally_user_id(self) -> str:
+        chosen = self.cleaned_data["flownally_user_id"]
+        if chosen:  # the format first: "not on the team" would hide a malformed ID
+            Member._meta.get_field("flownally_user_id").run_validators(chosen)
+        if chosen and chosen not in self.team and chosen != self.instance.flownally_user_id:
+            raise forms.ValidationError(
+                "Not one of Flownally's team members."
+                if self.team
+                else "Flownally's team could not be read; try again."
+            )
+        return chosen
+
+
 @require_http_methods(["GET", "POST"])
 @permission_required(perm("manage_accounts"), raise_exception=True)
 def people(request: HttpRequest) -> HttpResponse:
@@ -41,8 +74,8 @@ def people(request: HttpRequest) -> HttpResponse:
         with transaction.atomic():
             user = form.save()
             user.groups.set([Group.objects.get(name=form.cleaned_data["role"])])
-            _audit(
-                request,
+            audit.recorded(
+                request.user,
                 AuditEntry.Action.ACCOUNT_CREATE,
                 f"{user.username} as {form.cleaned_data['role']}",
             )
@@ -80,24 +113,49 @@ def account_change(request: HttpRequest, user_id: int) -> HttpResponse:
         user.groups.add(Group.objects.get(name=role))
         user.is_active = active
         user.save(update_fields=["is_active"])
-        _audit(request, AuditEntry.Action.ACCOUNT_CHANGE, f"{user.username}: {', '.join(changes)}")
+        audit.recorded(
+            request.user, AuditEntry.Action.ACCOUNT_CHANGE, f"{user.username}: {', '.join(changes)}"
+        )
     messages.success(request, f"{user.username}: {', '.join(changes)}.")
     return redirect("people")
 
 
-def _context(form: NewAccountForm) -> dict:
-    users = get_user_model().objects.order_by("-is_active", "username").prefetch_related("groups")
-    rows = [(user, role_of(user)) for user in users]
-    return {"form": form, "rows": rows, "roles": ROLES}
-
-
-def _audit(request: HttpRequest, action: str, summary: str) -> None:
-    user = request.user
-    assert isinstance(user, AbstractUser)
-    AuditEntry.objects.create(
-        user=user,
-        username=user.username,
-        action=action,
-        summary=summary[:300],
-        outcome=AuditEntry.Outcome.OK,
+@require_POST
+@permission_required(perm("manage_accounts"), raise_exception=True)
+def account_member(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Link an account to a team member (or unlink it). Your own too: it changes no access."""
+    user = get_object_or_404(get_user_model(), pk=user_id)
+    form = MemberForm(
+        request.POST, instance=_member(user), team=directory.user_names(), auto_id=False
     )
+    if not form.is_valid():
+        said = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        messages.error(request, f"{user.username} was not linked: {said}")
+        return redirect("people")
+    summary = members.member_link(user, form.cleaned_data["flownally_user_id"], by=request.user)
+    if summary:
+        messages.success(request, f"{summary}.")
+    return redirect("people")
+
+
+def _member(user: User) -> Member:
+    """The account's link, unsaved and blank when it has none yet."""
+    try:
+        return user.member
+    except Member.DoesNotExist:
+        return Member(user=user)
+
+
+def _context(form: NewAccountForm) -> dict:
+    users = (
+        get_user_model()
+        .objects.order_by("-is_active", "username")
+        .prefetch_related("groups")
+        .select_related("member")
+    )
+    team = directory.user_names()
+    rows = [
+        (user, role_of(user), MemberForm(instance=_member(user), team=team, auto_id=False))
+        for user in users
+    ]
+    return {"form": form, "rows": rows, "roles": ROLES, "team_known": bool(team)}

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
 from dashboard.accounts.audit import audited
+from dashboard.accounts.members import flownally_user_id
 from dashboard.accounts.models import AuditEntry
 from dashboard.accounts.roles import perm
 from dashboard.conversations import forms
@@ -114,7 +115,7 @@ def _panel(
     context = {
         "conv": details,
         "panel_notice": notice,
-        **panel_forms(details, newest, users, bound),
+        **panel_forms(details, newest, users, bound, me=flownally_user_id(request.user)),
     }
     response = render(request, "conversations/detail.html#actions", context, status=status)
     if changed:
@@ -165,7 +166,9 @@ def reassign(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
         conversation_id,
         permission="reassign",
         form_name="reassign_form",
-        make_form=lambda data: forms.ReassignForm(data, users=users),
+        make_form=lambda data: forms.ReassignForm(
+            data, users=users, me=flownally_user_id(request.user)
+        ),
         action=AuditEntry.Action.REASSIGN,
         run=run,
         done="Conversation reassigned.",

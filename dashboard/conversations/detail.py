@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from dashboard.accounts.members import flownally_user_id
 from dashboard.accounts.roles import perm
 from dashboard.conversations.panel import panel_forms
 from dashboard.conversations.timeline import header_context, latest, remember, timeline_context
@@ -56,5 +57,5 @@ def render_detail(
     if not before:
         remember(conversation_id, generations, context, messages)
     newest = messages.items[0].id if messages.items and not before else None
-    context.update(panel_forms(details, newest, users, bound))
+    context.update(panel_forms(details, newest, users, bound, me=flownally_user_id(request.user)))
     return render(request, "conversations/detail.html", context, status=status)

@@ -139,10 +139,13 @@ class ReassignForm(ActionForm):
     user_id = forms.ChoiceField(label="Assign to")
     upstream_fields = {"userId": "user_id"}
 
-    def __init__(self, *args, users: dict[str, str], **kwargs) -> None:
+    def __init__(self, *args, users: dict[str, str], me: str | None = None, **kwargs) -> None:
+        """`me`: the team member the signed-in account is linked to, offered first."""
         super().__init__(*args, **kwargs)
         self.users = users
         ordered = sorted(users.items(), key=lambda item: item[1].lower())
+        if me in users:
+            ordered = [(me, f"Me ({users[me]})"), *(item for item in ordered if item[0] != me)]
         self._choice_field("user_id").choices = ordered
 
     def summary(self) -> str:

@@ -10,6 +10,11 @@ The latest fingerprint of each conversation is kept in the cache for as long as 
 it came from stay fresh, so a poll that already shows it is answered from that one entry
 (no other read, no rendering): a hundred viewers of one conversation cost little more
 than one.
+
+A reply sent through the dashboard is labelled with the account that sent it (the audit
+log's record, `accounts.senders`), not with the token's owner Flownally names. Those labels
+are part of the fingerprint: a poll that read the messages just before the sender's audit
+entry was written is corrected by the next poll that reads again.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseStopPolling
 
 from dashboard.accounts.roles import perm
+from dashboard.accounts.senders import sent_here
 from dashboard.conversations.forms import QUICK_REACTIONS, new_key
 from dashboard.conversations.media import INLINE
 from dashboard.core.htmx import HtmxHttpRequest
@@ -34,8 +40,11 @@ from dashboard.flownally.models import ConversationDetails, Message, Page
 NO_REACTIONS = ("sms", "email")  # channels without reactions (Flownally refuses them)
 
 
-def fingerprint(details: ConversationDetails, messages: Page[Message]) -> str:
-    """Changes whenever anything the timeline or the header shows changes."""
+def fingerprint(
+    details: ConversationDetails, messages: Page[Message], senders: dict[str, str]
+) -> str:
+    """Changes whenever anything the timeline or the header shows changes (`senders`: the
+    dashboard's own sender labels, by message ID)."""
     parts = [
         details.status or "",
         str(details.last_message_at),
@@ -47,6 +56,7 @@ def fingerprint(details: ConversationDetails, messages: Page[Message]) -> str:
     for m in messages.items:
         parts.append(
             f"{m.id}:{m.delivery_status}:{m.updated_at}:{','.join(r.emoji for r in m.reactions)}"
+            f":{senders.get(m.id, '')}"
         )
     return hashlib.sha1("|".join(parts).encode(), usedforsecurity=False).hexdigest()[:16]
 
@@ -88,19 +98,22 @@ def timeline_context(
     can_react: bool,
 ) -> dict:
     can_react = can_react and details.channel not in NO_REACTIONS
+    senders = sent_here([m.id for m in messages.items if m.sender_type == "user"], users)
     return {
         "conv": details,
         # Oldest first, as a chat reads. ("messages" would shadow Django's messages framework.)
         "timeline": [
             {
                 "message": m,
-                "sender": directory.sender(m, users),
+                "sender": senders.get(m.id) or directory.sender(m, users),
+                # What Flownally says instead, where the dashboard knows better.
+                "flownally_sender": directory.sender(m, users) if m.id in senders else "",
                 "reactions": _reaction_bar(m) if can_react else (),
             }
             for m in reversed(messages.items)
         ],
         "earlier": messages.next_page_token,
-        "fingerprint": fingerprint(details, messages),
+        "fingerprint": fingerprint(details, messages, senders),
         "live": live and not settled(details, messages),
         "poll_seconds": settings.TIMELINE_POLL_SECONDS,
         "inline_types": INLINE,

@@ -244,8 +244,8 @@ def build(seed: int, conversations: int, now_ms: int) -> Tenant:
         for n, (id_, name, channel, external, _) in enumerate(_INBOXES)
     ]
     users = [
-        User(id_ or ids.seeded_id("usr", seed, n), name, _email(name), role, active)
-        for n, (id_, name, role, active) in enumerate(_USERS)
+        User(user_id(seed, name), name, _email(name), role, active)
+        for _, name, role, active in _USERS
     ]
     media = [
         Media(
@@ -273,6 +273,14 @@ def build(seed: int, conversations: int, now_ms: int) -> Tenant:
     contacts = [anna, mallory] + [contact for _, contact in planned]
     generated = [conv for conv, _ in planned]
     return Tenant(seed, now_ms, inboxes, users, media, [reference, hostile, *generated], contacts)
+
+
+def user_id(seed: int, name: str) -> str:
+    """The ID of the seeded team member called `name` (the demo accounts link to them)."""
+    for n, (id_, user_name, _, _) in enumerate(_USERS):
+        if user_name == name:
+            return id_ or ids.seeded_id("usr", seed, n)
+    raise KeyError(name)
 
 
 def _email(name: str) -> str:

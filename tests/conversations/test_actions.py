@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
-from dashboard.accounts.models import AuditEntry
+from dashboard.accounts.models import AuditEntry, Member
 from dashboard.accounts.roles import SUPERVISOR, TEAM_LEAD, VIEWER
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID, REFERENCE_MESSAGE_ID
 
@@ -209,6 +210,31 @@ class TestOtherActions:
     def test_the_current_assignee_is_preselected(self, flownally, client_as):
         form = client_as(TEAM_LEAD).get(ANNA).context["reassign_form"]
         assert form["user_id"].value() == "usr_01HV8Y3K2R6G7K3F5B9N8M1Q0"
+
+    def test_a_linked_account_finds_itself_first_in_the_menu(self, flownally, client_as):
+        client = client_as(TEAM_LEAD)
+        team = {u["name"]: u["id"] for u in flownally.api("GET", "/users").json()["users"]}
+        ola = team["Ola Kozłowska"]
+        Member.objects.create(user=User.objects.get(username="team-lead"), flownally_user_id=ola)
+
+        def menu(response) -> list[tuple[str, str]]:
+            return list(response.context["reassign_form"].fields["user_id"].choices)
+
+        shown = menu(client.get(ANNA))
+        assert shown[0] == (ola, "Me (Ola Kozłowska)")
+        assert (ola, "Ola Kozłowska") not in shown  # not twice
+        # Re-rendered after a refusal, the menu still starts with "me".
+        refused = client.post(
+            f"{ANNA}reassign/", {"user_id": "usr_nobody000000", "idempotency_key": "r-3"}
+        )
+        assert menu(refused)[0] == (ola, "Me (Ola Kozłowska)")
+        done = client.post(f"{ANNA}reassign/", {"user_id": ola, "idempotency_key": "r-4"})
+        assert done.status_code == 302
+        assert AuditEntry.objects.get(outcome="ok").summary == "to Ola Kozłowska"
+
+    def test_an_unlinked_account_sees_the_team_by_name_only(self, flownally, client_as):
+        choices = client_as(TEAM_LEAD).get(ANNA).context["reassign_form"].fields["user_id"].choices
+        assert not any(name.startswith("Me (") for _, name in choices)
 
     def test_reassigning_to_someone_not_on_the_team_is_a_field_error(self, flownally, client_as):
         response = client_as(TEAM_LEAD).post(

@@ -9,6 +9,10 @@ from django.db import connection as db_connection
 from django.db.utils import OperationalError
 from django.test.utils import CaptureQueriesContext
 
+from dashboard.accounts.members import flownally_user_id
+from dashboard.accounts.models import Member
+from dashboard.simulator.seed import REFERENCE_USER_ID
+
 pytestmark = pytest.mark.django_db
 
 
@@ -126,6 +130,31 @@ class TestDemoAccounts:
         users = get_user_model().objects
         assert sorted(users.values_list("username", flat=True)) == ["lead", "supervisor", "viewer"]
         assert all(user.check_password("demo") for user in users.all())
+
+    def test_they_are_linked_to_members_of_the_demo_simulator_s_team(self, settings, flownally):
+        settings.DEBUG = True
+        call_command("create_demo_accounts")
+        team = {u["id"]: u["name"] for u in flownally.api("GET", "/users").json()["users"]}
+        linked = {
+            user.username: team.get(flownally_user_id(user) or "", "nobody")
+            for user in get_user_model().objects.all()
+        }
+        # The token's owner, another member, and a wallboard screen that is nobody.
+        assert linked == {
+            "supervisor": "Marta Zielińska",
+            "lead": "Kasia Lewandowska",
+            "viewer": "nobody",
+        }
+
+    def test_running_it_again_takes_back_a_member_linked_elsewhere(self, settings):
+        settings.DEBUG = True
+        call_command("create_demo_accounts")
+        users = get_user_model().objects
+        Member.objects.filter(user__username="supervisor").update(flownally_user_id="")
+        Member.objects.create(user=users.create_user("anna"), flownally_user_id=REFERENCE_USER_ID)
+        call_command("create_demo_accounts")
+        assert flownally_user_id(users.get(username="supervisor")) == REFERENCE_USER_ID
+        assert flownally_user_id(users.get(username="anna")) is None
 
     def test_it_refuses_outside_debug(self, settings):
         settings.DEBUG = False

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from dashboard.core.management.commands.create_demo_accounts import DEMO_SEED
 from dashboard.core.processes import StartupError, wait_until_up
 
 
@@ -43,6 +44,8 @@ class Command(BaseCommand):
                 settings.FLOWNALLY_API_TOKEN,
                 "--conversations",
                 str(options["conversations"]),
+                "--seed",  # the demo accounts are linked to this tenant's team members
+                str(DEMO_SEED),
             ],
         )
         try:
