@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from dashboard.accounts import members
 from dashboard.accounts.roles import perm
 from dashboard.conversations.filters import (
     INTERACTED,
@@ -43,16 +44,11 @@ def _list_page(state: ListState):
     return client.conversation_list(**restarted.api_params(), allow_stale=True), restarted, notice
 
 
-def _me(request: HtmxHttpRequest) -> str | None:
-    """The Flownally team member this account is linked to."""
-    return None
-
-
 @require_GET
 @permission_required(perm("view_conversations"), raise_exception=True)
 def conversation_list(request: HtmxHttpRequest) -> HttpResponse:
     state = ListState.from_query(request.GET)
-    me = _me(request)
+    me = members.flownally_user_id(request.user)
     context: dict = {"problem": None, "page": None, "notices": list(state.notices), "me": me}
     if state.from_index:
         # Pages never wait for a walk, but for the very first one.

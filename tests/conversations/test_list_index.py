@@ -7,7 +7,9 @@ from collections import Counter
 from datetime import datetime
 
 import pytest
+from django.contrib.auth import get_user_model
 
+from dashboard.accounts.models import Member
 from dashboard.accounts.roles import TEAM_LEAD
 from dashboard.conversations.listing import CLOSED_AND_INDEX
 from dashboard.flownally.models import Conversation
@@ -133,3 +135,16 @@ def test_a_conversation_is_shown_from_the_index_with_its_names(flownally, lead):
     row = response.context["rows"][0]
     assert isinstance(row["conv"], Conversation)
     assert row["inbox"] and not row["inbox"].startswith("ibx_")
+
+
+def test_me_is_the_linked_team_member(flownally, client_as):
+    truth = flownally.open_queue()
+    member, count = Counter(c["assigneeId"] for c in truth if c.get("assigneeId")).most_common(1)[0]
+    client = client_as(TEAM_LEAD)
+    account = get_user_model().objects.get(username="team-lead")
+    Member.objects.create(user=account, flownally_user_id=member)
+    mine = client.get("/?assignee=me")
+    assert found(mine) == sorted(c["id"] for c in truth if c.get("assigneeId") == member)
+    assert len(found(mine)) == count
+    me_option = next(o for o in mine.context["menus"]["assignee"] if o["value"] == "me")
+    assert me_option["on"] and me_option["count"] == count and me_option["label"].startswith("Me (")
