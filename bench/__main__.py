@@ -22,6 +22,7 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bench import browser, processes, report, scenarios
 from bench.load import OK_STATUSES, wrk_available
@@ -270,7 +271,7 @@ def _measure(args: argparse.Namespace, system: System) -> dict:
     rows = {scenario.key: rows[scenario.key] for scenario in plan}
 
     poll_seconds = system.settings["TIMELINE_POLL_SECONDS"]
-    measurements = {
+    measurements: dict[str, Any] = {
         "settings": {
             "code": processes.code_version(),
             "latency_ms": args.latency_ms,

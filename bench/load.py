@@ -87,12 +87,12 @@ def parse_wrk_output(stdout: str) -> LoadResult:
 
 def merge(results: Sequence[LoadResult]) -> LoadResult:
     """Viewers' runs as one: counts added, percentiles over every latency of every run."""
-    latencies = Counter()
+    latencies: Counter[int] = Counter()
     for result in results:
         for value, count in result.latencies_us:
             latencies[value] += count
     counted = sorted(latencies.items())
-    statuses = Counter()
+    statuses: Counter[int] = Counter()
     for result in results:
         statuses.update(result.statuses)
 

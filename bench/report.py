@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from bench.load import percentile
 from bench.scenarios import Row
@@ -62,11 +63,12 @@ def _round(value: float | None, digits: int = 1) -> float | None:
 
 
 def _get(data: dict, *path: str) -> float | None:
+    found: Any = data
     for key in path:
-        if not isinstance(data, dict) or data.get(key) is None:
+        if not isinstance(found, dict) or found.get(key) is None:
             return None
-        data = data[key]
-    return data
+        found = found[key]
+    return found
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:

@@ -16,6 +16,7 @@ import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -101,7 +102,7 @@ def _measure(base: str, count: int) -> dict[str, dict[str, float]]:
             params={"pageSize": 100, "pageToken": deep_token},
             timeout=10,
         ).json()
-    scenarios = {
+    scenarios: dict[str, dict[str, Any]] = {
         "list, first page (25)": {},
         "list, 100 per page": {"pageSize": 100},
         "list, status=pending, waitingSince:asc": {

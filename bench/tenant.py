@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import requests
 
@@ -38,7 +39,7 @@ class Sim:
             raise BenchError(f"simulator control {method} {path}: {response.text[:500]}")
         return response.json()
 
-    def api(self, path: str, **params: object) -> dict:
+    def api(self, path: str, **params: Any) -> dict:
         response = self.session.get(
             f"{self.root}/v1{path}",
             params=params,

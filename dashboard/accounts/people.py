@@ -141,7 +141,7 @@ def account_member(request: HttpRequest, user_id: int) -> HttpResponse:
 def _member(user: User) -> Member:
     """The account's link, unsaved and blank when it has none yet."""
     try:
-        return user.member
+        return Member.objects.get(user=user)
     except Member.DoesNotExist:
         return Member(user=user)
 

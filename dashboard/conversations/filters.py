@@ -206,11 +206,5 @@ class ListState:
     def index_page(self, number: int) -> ListState:
         return replace(self, page=number, cursor="", trail=())
 
-    def toggled(self, name: str, value: str) -> ListState:
-        """These filters with one option of a repeatable one added or taken away (first page)."""
-        values: tuple[str, ...] = getattr(self, name)
-        changed = tuple(v for v in values if v != value) if value in values else (*values, value)
-        return replace(self, **{name: changed}).restart()
-
     def with_only(self, **changes) -> ListState:
         return replace(self, **changes).restart()
