@@ -12,12 +12,11 @@ from django.contrib.auth.models import Group
 
 from bench.browser import CHROMIUM, FLAGS
 from dashboard.accounts.roles import ensure_roles
+from tests.support.accounts import PASSWORD
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by the
 # test itself are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-PASSWORD = "a-long-test-password"
 
 
 @pytest.fixture(scope="session")

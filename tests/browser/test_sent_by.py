@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 from dashboard.accounts.models import Member
 from dashboard.accounts.roles import SUPERVISOR, TEAM_LEAD
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID, user_id
-from tests.browser.conftest import PASSWORD, screenshot
+from tests.support.accounts import PASSWORD
+from tests.support.browser import screenshot
 
 pytestmark = pytest.mark.browser
 ANNA = f"/conversations/{REFERENCE_CONVERSATION_ID}/"
