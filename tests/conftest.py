@@ -12,7 +12,12 @@ from django.contrib.auth.models import Group
 
 from dashboard.simulator.server import SimServer, Simulator, start_in_thread
 from tests.support.accounts import PASSWORD, username_for
-from tests.support.simulator import CONVERSATIONS, TOKEN, SimHandle
+from tests.support.simulator import (
+    CONVERSATIONS,
+    TOKEN,
+    SimHandle,
+    quiet_about_clients_that_left,
+)
 from tests.support.upstream import DRAIN_LIMIT_S, Upstream
 
 
@@ -20,6 +25,7 @@ from tests.support.upstream import DRAIN_LIMIT_S, Upstream
 def _simulator_server() -> Iterator[tuple[Simulator, SimServer, str]]:
     simulator = Simulator(conversations=CONVERSATIONS, frozen=True, traffic_per_minute=0)
     server, base_url = start_in_thread(simulator)
+    quiet_about_clients_that_left(server)
     yield simulator, server, base_url
     server.shutdown()
     server.server_close()
