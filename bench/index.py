@@ -96,8 +96,9 @@ def _row(wanted: int, latency: int) -> None:
     messages = routes.count("GET /conversations/{id}/messages")
     directory = routes.count("GET /users") + routes.count("GET /inboxes")
     served.sort()
-    # Every walk after the first within a minute: the directory (60 s) is cached.
-    walks = 3600 / settings.OPEN_QUEUE_REFRESH_SECONDS
+    # Every walk after the first within a minute: the directory (60 s) is cached. A walk
+    # longer than the interval is followed by the next at once (walks never overlap).
+    walks = 3600 / max(settings.OPEN_QUEUE_REFRESH_SECONDS, again)
     per_hour = walks * (len(log) - directory) + 60 * directory
     print(
         f"{stats['open'] + stats['pending']:>7} {pages:>10} {messages:>9} {directory:>9} "

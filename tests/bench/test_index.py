@@ -18,7 +18,9 @@ def test_it_prints_a_row_per_tenant_size_with_its_upstream_requests(capsys, sett
         assert message_pages <= 20 and directory == 2
         assert total == list_pages + message_pages + directory
     assert int(rows[1][0]) > int(rows[0][0])
-    for row in rows:  # per hour: a walk per interval, the directory once a minute
+    for (
+        row
+    ) in rows:  # per hour: a walk per interval (these are quicker), the directory once a minute
         walks = 3600 / settings.OPEN_QUEUE_REFRESH_SECONDS
         total, directory = int(row[4]), int(row[3])
         assert int(row[7].replace(",", "")) == round(walks * (total - directory) + 60 * directory)
