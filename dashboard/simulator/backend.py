@@ -18,6 +18,8 @@ from itertools import islice
 
 from dashboard.simulator import ids, render, seed, validation
 from dashboard.simulator.clock import Clock
+from dashboard.simulator.content import APPROVED_TEMPLATES, preview, text
+from dashboard.simulator.corpus import FIRST_NAMES, LAST_NAMES, NEW_CUSTOMER_LINES, REPLY_LINES
 from dashboard.simulator.errors import ApiError, detail, invalid, not_found
 from dashboard.simulator.listing import DEFAULT_SORT, SORTS, STATUSES, ConversationIndex, PageTokens
 from dashboard.simulator.models import (
@@ -47,19 +49,6 @@ _MAGIC = {
     "image/jpeg": (b"\xff\xd8\xff",),
     "application/pdf": (b"%PDF-",),
 }
-_NEW_CUSTOMER_LINES = (
-    "Hi, I have a question about my order",
-    "Hello! Do you have this in size M?",
-    "My package hasn't arrived yet",
-    "Can I return an item I bought last week?",
-)
-_REPLY_LINES = (
-    "Any news?",
-    "Thanks!",
-    "Ok, I'll wait",
-    "Still not working 😕",
-    "Great, that helped 🙌",
-)
 
 
 @dataclass
@@ -225,17 +214,17 @@ class Backend:
                 "email": f"customer.{number}@example.com",
                 "webchat": f"visitor-{number:x}",
             }.get(inbox.channel, f"48{number}")
-            name = f"{self._rng.choice(seed.FIRST_NAMES)} {self._rng.choice(seed.LAST_NAMES)}"
+            name = f"{self._rng.choice(FIRST_NAMES)} {self._rng.choice(LAST_NAMES)}"
             conv = self._start_conversation(
                 inbox, self._new_contact(inbox.channel, external, name, at), external, at
             )
-            self.add_customer_message(conv, at, _text(self._rng.choice(_NEW_CUSTOMER_LINES)))
+            self.add_customer_message(conv, at, text(self._rng.choice(NEW_CUSTOMER_LINES)))
             return
         status = "closed" if roll > 0.9 and self.index.count("closed") else self._rng.choice(active)
         conv = self.conversations[
             self.index.at(status, self._rng.randrange(self.index.count(status)))
         ]
-        self.add_customer_message(conv, at, _text(self._rng.choice(_REPLY_LINES)))
+        self.add_customer_message(conv, at, text(self._rng.choice(REPLY_LINES)))
 
     def _new_contact(self, channel: str, external: str, name: str | None, at: int) -> Contact:
         contact = Contact(self._new_id("con", at), name, {channel: external})
@@ -280,7 +269,7 @@ class Backend:
         last = messages[-1]
         media = self.media.get(last.content.get("media", {}).get("mediaId", ""))
         conv.last_ms = last.created_ms
-        conv.last_preview = seed.preview(last.content, media.filename if media else None)
+        conv.last_preview = preview(last.content, media.filename if media else None)
         conv.last_sender = last.sender_type
 
     def add_customer_message(self, conv: Conversation, at: int, content: dict) -> Message:
@@ -619,7 +608,7 @@ class Backend:
                 else f"{kind} content is not available on {channel}."
             )
             raise invalid(detail("content.type", "not_allowed", why))
-        if kind == "template" and content["template"]["name"] not in seed.APPROVED_TEMPLATES:
+        if kind == "template" and content["template"]["name"] not in APPROVED_TEMPLATES:
             raise invalid(
                 detail("content.template.name", "unknown", "No approved template has this name.")
             )
@@ -736,13 +725,13 @@ class Backend:
     def inbound(self, body: dict) -> dict:
         """A customer writes: into a conversation, or from an address (maybe a new one)."""
         problems = Problems()
-        text = body.get("text")
+        said = body.get("text")
         content = validation.content(body["content"], problems) if "content" in body else None
         if content is None and not problems.details:
-            if not isinstance(text, str) or not text:
+            if not isinstance(said, str) or not said:
                 problems.add("text", "required", "Give the customer's text (or a content object).")
             else:
-                content = _text(text)
+                content = text(said)
         problems.raise_if_any()
         with self.lock:
             self.catch_up()
@@ -828,10 +817,6 @@ class Backend:
 def _first(query: dict[str, list[str]], name: str) -> str | None:
     values = query.get(name)
     return values[0] if values else None
-
-
-def _text(body: str) -> dict:
-    return {"type": "text", "text": {"body": body}}
 
 
 def _safe_filename(filename: str | None) -> str:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dashboard.simulator.clock import iso
+from dashboard.simulator.content import WINDOW_MS
 from dashboard.simulator.models import Conversation, Inbox, Media, Message, Reaction, User
-from dashboard.simulator.seed import TENANT_ID, WINDOW_MS
+from dashboard.simulator.seed import TENANT_ID
 
 
 def _time(ms: int | None) -> str | None:
