@@ -20,8 +20,8 @@ import json
 import re
 from typing import TYPE_CHECKING
 
-from dashboard.simulator.backend import SimConfig
 from dashboard.simulator.clock import iso, parse_iso
+from dashboard.simulator.config import SimConfig
 from dashboard.simulator.errors import ApiError, detail, invalid, not_found
 
 if TYPE_CHECKING:

@@ -22,10 +22,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from dashboard.simulator import control, ids
-from dashboard.simulator.backend import MAX_UPLOAD_BYTES, Backend, SimConfig
+from dashboard.simulator.backend import Backend
 from dashboard.simulator.clock import Clock
+from dashboard.simulator.config import SimConfig
 from dashboard.simulator.errors import ApiError, detail, invalid, not_found
 from dashboard.simulator.faults import Faults, RequestLog
+from dashboard.simulator.media import MAX_UPLOAD_BYTES
 from dashboard.simulator.seed import REFERENCE_USER_ID
 from dashboard.simulator.validation import idempotency_key
 

@@ -229,6 +229,12 @@ def _is_emoji(value: str) -> bool:
     return any(unicodedata.category(ch) == "So" for ch in value)
 
 
+def query_value(query: dict[str, list[str]], name: str) -> str | None:
+    """A query parameter's value; the contract defines each parameter once, so the first."""
+    values = query.get(name)
+    return values[0] if values else None
+
+
 def page_size(raw: str | None) -> int:
     if raw is None:
         return 25
