@@ -36,16 +36,18 @@ def message_send(state: TenantState, body: dict, sender_id: str | None) -> dict:
     problems.raise_if_any()
     with state.lock:
         catch_up(state)
-        inbox = state.inbox(inbox_id)
-        conv, start = recipients.resolve(state, recipient, inbox)
-        channel = conv.channel if conv else start[0].channel
-        last_customer = conv.last_customer_ms if conv else None
-        _check_content(state, content, channel, last_customer)
-        if conv is None:
-            inbox, contact, external = start
+        target = recipients.resolve(state, recipient, state.inbox(inbox_id))
+        if isinstance(target, Conversation):
+            conv = target
+            _check_content(state, content, conv.channel, conv.last_customer_ms)
+        else:
+            # A new conversation is made only now that the content has passed its checks.
+            _check_content(state, content, target.inbox.channel, None)
             now = state.clock.now_ms()
-            contact = contact or state.new_contact(inbox.channel, external, None, now)
-            conv = state.start_conversation(inbox, contact, external, now)
+            contact = target.contact or state.new_contact(
+                target.inbox.channel, target.external_id, None, now
+            )
+            conv = state.start_conversation(target.inbox, contact, target.external_id, now)
         return _send(state, conv, content, sender_id)
 
 
