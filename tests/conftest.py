@@ -11,7 +11,8 @@ import requests
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from dashboard.simulator.server import SimServer, Simulator, start_in_thread
+from dashboard.simulator.server import SimServer, start_in_thread
+from dashboard.simulator.simulator import Simulator
 
 TOKEN = "sim-token"
 READ_ONLY_TOKEN = "sim-readonly-token"

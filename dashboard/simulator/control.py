@@ -18,14 +18,11 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING
 
-from dashboard.simulator.clock import iso, parse_iso
+from dashboard.simulator.clock import Clock, iso, parse_iso
 from dashboard.simulator.config import SimConfig
 from dashboard.simulator.errors import ApiError, detail, invalid, not_found
-
-if TYPE_CHECKING:
-    from dashboard.simulator.server import Simulator
+from dashboard.simulator.simulator import Simulator
 
 _DELIVERY = re.compile(r"/_sim/messages/(?P<id>msg_[0-9A-Za-z]{10,64})/delivery")
 
@@ -89,7 +86,7 @@ def _method() -> ApiError:
     return ApiError(405, "method_not_allowed", "Method not supported here.")
 
 
-def _move_clock(clock, body: dict) -> None:
+def _move_clock(clock: Clock, body: dict) -> None:
     try:
         if "frozen" in body:
             clock.freeze(bool(body["frozen"]))

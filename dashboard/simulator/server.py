@@ -4,8 +4,9 @@ Per API request, in order: faults, route (404/405), bearer token (401), scope (4
 ID format (404), body (400), idempotency (409 or replay), simulated latency, then the
 backend operation. This module reads requests and writes answers; the route table is
 routes.py, uploads are read by multipart.py, idempotency keys are kept by idempotency.py,
-and the operations themselves are the Backend's (backend.py). The control API lives under
-/_sim/ (see control.py) and needs no token.
+the operations themselves are the Backend's (backend.py), and what one running simulator
+holds is simulator.py's. The control API lives under /_sim/ (see control.py) and needs no
+token.
 """
 
 from __future__ import annotations
@@ -15,97 +16,21 @@ import logging
 import socket
 import threading
 import time
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from dashboard.simulator import control, ids
 from dashboard.simulator.backend import Backend
-from dashboard.simulator.clock import Clock
-from dashboard.simulator.config import SimConfig
 from dashboard.simulator.errors import ApiError, detail, invalid, not_found
-from dashboard.simulator.faults import Faults, RequestLog
-from dashboard.simulator.idempotency import Answer, IdempotencyKeys, read_key
+from dashboard.simulator.idempotency import Answer, read_key
 from dashboard.simulator.media import MAX_UPLOAD_BYTES
 from dashboard.simulator.multipart import Upload, read_upload
 from dashboard.simulator.routes import SUCCESS_STATUS, Route, match
-from dashboard.simulator.seed import REFERENCE_USER_ID
+from dashboard.simulator.simulator import Principal, Simulator
 
 logger = logging.getLogger(__name__)
 
 _MAX_BODY = MAX_UPLOAD_BYTES + 1024 * 1024  # room for the multipart envelope
-
-FULL_SCOPES = frozenset(
-    {
-        "message:create",
-        "conversation:read",
-        "conversation:list",
-        "conversation:assign",
-        "conversation:close",
-        "inbox:read",
-        "user:read",
-    }
-)
-READ_SCOPES = frozenset({"conversation:read", "conversation:list", "inbox:read", "user:read"})
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who a token speaks for: a label (it scopes idempotency keys), scopes, a team member."""
-
-    label: str
-    scopes: frozenset[str]
-    user_id: str | None
-
-
-class Simulator:
-    """Everything one running simulator holds; `reset` swaps in a freshly seeded tenant."""
-
-    def __init__(
-        self,
-        *,
-        seed: int = 7,
-        conversations: int = 500,
-        token: str = "sim-token",
-        read_only_token: str = "sim-readonly-token",
-        latency_ms: int = 0,
-        traffic_per_minute: float = 4.0,
-        start_ms: int | None = None,
-        frozen: bool = False,
-    ) -> None:
-        self.tokens = {
-            token: Principal("full", FULL_SCOPES, REFERENCE_USER_ID),
-            read_only_token: Principal("read-only", READ_SCOPES, None),
-        }
-        self.faults = Faults(seed)
-        self.log = RequestLog()
-        self.idempotency = IdempotencyKeys()
-        self.lock = threading.Lock()
-        self.reset(
-            seed=seed,
-            conversations=conversations,
-            start_ms=start_ms,
-            frozen=frozen,
-            config=SimConfig(latency_ms=latency_ms, traffic_per_minute=traffic_per_minute),
-        )
-
-    def reset(
-        self,
-        *,
-        seed: int,
-        conversations: int,
-        start_ms: int | None,
-        frozen: bool,
-        config: SimConfig,
-    ) -> None:
-        # Built outside the lock: a large tenant takes a while, and requests keep being
-        # served by the old one until the swap.
-        backend = Backend(seed, conversations, Clock(start_ms, frozen), config)
-        with self.lock:
-            self.backend = backend
-            self.idempotency.clear()
-            self.faults.clear()
-            self.log.clear()
 
 
 class SimServer(ThreadingHTTPServer):

@@ -20,7 +20,8 @@ from django.test import override_settings
 
 from dashboard.flownally import client
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
-from dashboard.simulator.server import Simulator, start_in_thread
+from dashboard.simulator.server import start_in_thread
+from dashboard.simulator.simulator import Simulator
 
 
 def _timed(call: Callable[[], object], count: int) -> float:

@@ -7,7 +7,8 @@ import time
 from django.core.management.base import BaseCommand, CommandParser
 
 from dashboard.simulator.clock import parse_iso
-from dashboard.simulator.server import Simulator, serve
+from dashboard.simulator.server import serve
+from dashboard.simulator.simulator import Simulator
 
 
 class Command(BaseCommand):

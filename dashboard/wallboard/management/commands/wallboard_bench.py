@@ -17,7 +17,8 @@ from django.core.cache import caches
 from django.core.management.base import BaseCommand, CommandParser
 from django.test import override_settings
 
-from dashboard.simulator.server import Simulator, start_in_thread
+from dashboard.simulator.server import start_in_thread
+from dashboard.simulator.simulator import Simulator
 from dashboard.wallboard import snapshot
 
 OPEN_SHARE = 0.45  # of the simulator's generated conversations, open or pending
