@@ -32,6 +32,8 @@ Query = dict[str, list[str]]
 
 
 class Backend(TenantState):
+    """The tenant with its API operations as methods; see the module docstring."""
+
     # --- conversations ------------------------------------------------------------------
 
     def conversation_list(self, query: Query) -> dict:
