@@ -23,6 +23,7 @@ from dashboard.simulator.clock import Clock, iso, parse_iso
 from dashboard.simulator.config import SimConfig
 from dashboard.simulator.errors import ApiError, detail, invalid, not_found
 from dashboard.simulator.simulator import Simulator
+from dashboard.simulator.validation import query_value
 
 _DELIVERY = re.compile(r"/_sim/messages/(?P<id>msg_[0-9A-Za-z]{10,64})/delivery")
 
@@ -57,7 +58,7 @@ def handle(
             sim.log.clear()
             return 200, {"requests": []}
         since = int((query.get("since") or ["0"])[0] or 0)
-        route = (query.get("route") or [None])[0]
+        route = query_value(query, "route")
         return 200, {"requests": sim.log.entries(since, route)}
     if path == "/_sim/config":
         if method == "POST":

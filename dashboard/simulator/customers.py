@@ -85,6 +85,7 @@ def inbound(state: TenantState, body: dict) -> dict:
         else:
             content = text(said)
     problems.raise_if_any()
+    assert content is not None  # else raise_if_any refused the request
     with state.lock:
         catch_up(state)
         now = state.clock.now_ms()

@@ -20,7 +20,7 @@ from dashboard.simulator.errors import ApiError, detail
 IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")
 
-Answer = tuple[int, object, dict[str, str]]  # status, payload, extra headers
+Answer = tuple[int, dict | bytes | None, dict[str, str]]  # status, payload, extra headers
 
 
 def read_key(raw: str | None) -> str | None:
@@ -48,7 +48,7 @@ class _Slot:
     fingerprint: str
     at: int
     status: int | None = None  # None while the first request is still running
-    payload: object = None
+    payload: dict | bytes | None = None
 
 
 class IdempotencyKeys:
@@ -111,6 +111,6 @@ class IdempotencyKeys:
             self._store(slot, status, payload)
         return (status, payload, headers), False
 
-    def _store(self, slot: tuple[str, str], status: int, payload: object) -> None:
+    def _store(self, slot: tuple[str, str], status: int, payload: dict | bytes | None) -> None:
         stored = self._slots[slot]
         stored.status, stored.payload = status, payload

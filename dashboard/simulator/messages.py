@@ -34,6 +34,7 @@ def message_send(state: TenantState, body: dict, sender_id: str | None) -> dict:
     content = validation.content(body.get("content"), problems)
     inbox_id = validation.optional_id(body.get("inboxId"), "ibx", "inboxId", problems)
     problems.raise_if_any()
+    assert recipient is not None and content is not None  # else raise_if_any refused them
     with state.lock:
         catch_up(state)
         target = recipients.resolve(state, recipient, state.inbox(inbox_id))
@@ -58,6 +59,7 @@ def conversation_message_send(
     content = validation.content(body.get("content"), problems)
     inbox_id = validation.optional_id(body.get("inboxId"), "ibx", "inboxId", problems)
     problems.raise_if_any()
+    assert content is not None  # else raise_if_any refused it
     with state.lock:
         catch_up(state)
         conv = state.conversation(conversation_id)

@@ -50,11 +50,12 @@ def read_upload(content_type: str, body: bytes) -> Upload:
         name = part.get_param("name", header="content-disposition")
         if name == "file" and not uploads:
             declared = part.get("Content-Type")
+            payload = part.get_payload(decode=True)  # bytes, or None for a nested multipart
             uploads.append(
                 Upload(
                     part.get_filename(),
                     declared and part.get_content_type(),
-                    part.get_payload(decode=True) or b"",
+                    payload if isinstance(payload, bytes) else b"",
                 )
             )
         else:

@@ -66,8 +66,8 @@ def _to_contact(state: TenantState, recipient: dict, inbox: Inbox | None) -> Tar
 
 def _to_address(state: TenantState, recipient: dict, inbox: Inbox | None) -> Target:
     channel = recipient["channel"]
-    # Never None: validation.recipient refused addresses that do not normalize.
     external = validation.normalize_external_id(channel, recipient["externalId"])
+    assert external is not None  # validation.recipient refused addresses that do not normalize
     if inbox is not None and inbox.channel != channel:
         raise _refused(
             "inboxId", "not_allowed", f"inboxId is a {inbox.channel} inbox, not {channel}."

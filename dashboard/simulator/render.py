@@ -88,6 +88,7 @@ def reaction(item: Reaction, removed: bool = False) -> dict:
 
 def message(msg: Message, now_ms: int, media: dict[str, Media]) -> dict:
     failure = None
+    channel_id: str | None
     if msg.delivery is None:
         status, updated, channel_id = "received", msg.created_ms, f"sim.in.{msg.id[-12:].lower()}"
     else:

@@ -29,12 +29,25 @@ _PAGING = ("pageSize", "pageToken")
 _LIST = (*_PAGING, "interacted", "status", "sort")
 
 
-def _route(method: str, template: str, operation: str, scope: str, **extra: object) -> Route:
+def _route(
+    method: str,
+    template: str,
+    operation: str,
+    scope: str,
+    *,
+    id_prefix: str | None = None,
+    query: tuple[str, ...] = (),
+) -> Route:
     regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
-    query = frozenset(extra.pop("query", ()))  # type: ignore[arg-type]
     return Route(
-        method, re.compile(regex), operation, scope, f"{method} {template}", query=query, **extra
-    )  # type: ignore[arg-type]
+        method,
+        re.compile(regex),
+        operation,
+        scope,
+        f"{method} {template}",
+        id_prefix=id_prefix,
+        query=frozenset(query),
+    )
 
 
 # fmt: off

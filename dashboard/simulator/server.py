@@ -147,9 +147,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         if self.close_connection:
             self.send_header("Connection", "close")
-        if getattr(self, "_entry", None) is not None:
+        entry = getattr(self, "_entry", None)
+        if entry is not None:
             # Logged before the answer leaves: whoever has the answer finds it in the log.
-            self.server.simulator.log.finish(self._entry)
+            self.server.simulator.log.finish(entry)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)

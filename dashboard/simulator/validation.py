@@ -196,7 +196,7 @@ def recipient(value: object, problems: Problems) -> dict | None:
 def optional_id(value: object, prefix: str, field: str, problems: Problems) -> str | None:
     if value is None:
         return None
-    if not ids.matches(prefix, value):
+    if not isinstance(value, str) or not ids.matches(prefix, value):
         problems.add(field, "invalid", f"{field} must be an ID starting with '{prefix}_'.")
         return None
     return value
