@@ -22,7 +22,8 @@ from django.test import override_settings
 from bench import setup_django
 from dashboard.flownally import client
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
-from dashboard.simulator.server import Simulator, start_in_thread
+from dashboard.simulator.server import start_in_thread
+from dashboard.simulator.simulator import Simulator
 
 
 def _timed(call: Callable[[], object], count: int) -> float:

@@ -22,7 +22,8 @@ from django.test import override_settings
 
 from bench import setup_django
 from dashboard.openqueue import index, reading, refresher, walk
-from dashboard.simulator.server import Simulator, start_in_thread
+from dashboard.simulator.server import start_in_thread
+from dashboard.simulator.simulator import Simulator
 
 OPEN_SHARE = 0.45  # of the simulator's generated conversations, open or pending
 

@@ -10,7 +10,8 @@ import requests
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from dashboard.simulator.server import SimServer, Simulator, start_in_thread
+from dashboard.simulator.server import SimServer, start_in_thread
+from dashboard.simulator.simulator import Simulator
 from tests.support.accounts import PASSWORD, username_for
 from tests.support.simulator import (
     CONVERSATIONS,

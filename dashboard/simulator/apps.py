@@ -1,3 +1,7 @@
+"""The simulator as a Django app, so that `manage.py flownally_sim` finds its command."""
+
+from __future__ import annotations
+
 from django.apps import AppConfig
 
 

@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING
 
-from dashboard.simulator.backend import SimConfig
-from dashboard.simulator.clock import iso, parse_iso
+from dashboard.simulator.clock import Clock, iso, parse_iso
+from dashboard.simulator.config import SimConfig
 from dashboard.simulator.errors import ApiError, detail, invalid, not_found
-
-if TYPE_CHECKING:
-    from dashboard.simulator.server import Simulator
+from dashboard.simulator.simulator import Simulator
+from dashboard.simulator.validation import query_value
 
 _DELIVERY = re.compile(r"/_sim/messages/(?P<id>msg_[0-9A-Za-z]{10,64})/delivery")
 
@@ -60,7 +58,7 @@ def handle(
             sim.log.clear()
             return 200, {"requests": []}
         since = int((query.get("since") or ["0"])[0] or 0)
-        route = (query.get("route") or [None])[0]
+        route = query_value(query, "route")
         return 200, {"requests": sim.log.entries(since, route)}
     if path == "/_sim/config":
         if method == "POST":
@@ -89,7 +87,7 @@ def _method() -> ApiError:
     return ApiError(405, "method_not_allowed", "Method not supported here.")
 
 
-def _move_clock(clock, body: dict) -> None:
+def _move_clock(clock: Clock, body: dict) -> None:
     try:
         if "frozen" in body:
             clock.freeze(bool(body["frozen"]))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dashboard.simulator.clock import iso
+from dashboard.simulator.content import WINDOW_MS
 from dashboard.simulator.models import Conversation, Inbox, Media, Message, Reaction, User
-from dashboard.simulator.seed import TENANT_ID, WINDOW_MS
+from dashboard.simulator.seed import TENANT_ID
 
 
 def _time(ms: int | None) -> str | None:
@@ -87,6 +88,7 @@ def reaction(item: Reaction, removed: bool = False) -> dict:
 
 def message(msg: Message, now_ms: int, media: dict[str, Media]) -> dict:
     failure = None
+    channel_id: str | None
     if msg.delivery is None:
         status, updated, channel_id = "received", msg.created_ms, f"sim.in.{msg.id[-12:].lower()}"
     else:

@@ -1,20 +1,19 @@
 """The seeded tenant: the reference's own records plus `conversations` generated ones.
 
-Generated conversations are planned at start-up from `random.Random(seed, index)`: who
-wrote when, so that the conversation's summary (status, last message, waiting time,
-unread count) is known without building its messages. The messages are built from the
-same plan the first time someone reads the conversation; the result is identical on every
-run with the same seed, whatever order things are read in.
+The reference records (Anna's WhatsApp conversation, a hostile webchat visitor) have fixed
+IDs that tests and the dashboard's examples name; the generated ones come from
+generated.py. The same seed gives the same tenant on every start.
 """
 
 from __future__ import annotations
 
-import random
 import struct
 import zlib
 from dataclasses import dataclass
 
 from dashboard.simulator import ids
+from dashboard.simulator.content import text
+from dashboard.simulator.generated import Generator
 from dashboard.simulator.models import Contact, Conversation, Delivery, Inbox, Media, Message, User
 
 TENANT_ID = "tn_01HV8Y1N3QPY9X2HBQ1M9E8D0"
@@ -28,106 +27,11 @@ REFERENCE_CHANNEL_MESSAGE_ID = "wamid.HBgLMjQxMjM0NTY3ODkVAgARGBI"
 HOSTILE_CONVERSATION_ID = "cnv_01HV8Y9XSS0000000000000000"
 HOSTILE_CONTACT_ID = "con_01HV8Y9XSS0000000000000000"
 
-APPROVED_TEMPLATES = frozenset(
-    {"order_ready", "welcome_back", "appointment_reminder", "payment_reminder", "feedback_request"}
-)
-WINDOW_MS = 24 * 3600 * 1000
-
 _MINUTE = 60_000
-_HOUR = 60 * _MINUTE
-_DAY = 24 * _HOUR
+_DAY = 24 * 60 * _MINUTE
 
-FIRST_NAMES = (
-    "Anna",
-    "Piotr",
-    "Zofia",
-    "Jakub",
-    "Maria",
-    "Lena",
-    "Tomasz",
-    "Olga",
-    "Mateo",
-    "Sofía",
-    "Liam",
-    "Aisha",
-    "Kenji",
-    "Yuki",
-    "Fatima",
-    "Omar",
-    "Chloé",
-    "Lukas",
-    "Ingrid",
-    "Søren",
-    "Nguyễn",
-    "Priya",
-    "Arjun",
-    "Mei",
-    "Dmitri",
-    "Ewa",
-    "Grzegorz",
-    "Zoë",
-    "Björn",
-    "Amara",
-)
-LAST_NAMES = (
-    "Kowalska",
-    "Nowak",
-    "Wiśniewski",
-    "Wójcik",
-    "García",
-    "Müller",
-    "O'Brien",
-    "Tanaka",
-    "Haddad",
-    "Okafor",
-    "Dubois",
-    "Lindqvist",
-    "Łukasiewicz",
-    "Smith",
-    "Petrov",
-    "Rossi",
-    "Kim",
-    "Silva",
-    "Novák",
-    "Van der Berg",
-    "Al-Sayed",
-    "Chowdhury",
-    "Jensen",
-    "Ivanova",
-)
-CUSTOMER_LINES = (
-    "Hi, where is my order?",
-    "Is the store open on Sunday?",
-    "I was charged twice for order #4827, can you check?",
-    "Thanks, I will check it now.",
-    "Can I change the delivery address?\nThe new one is Marszałkowska 12/4,\n00-590 Warszawa",
-    "The parcel arrived damaged 😞",
-    "Hello?? Anyone there?",
-    "Perfect, thank you so much! 🙏",
-    "Do you ship to Norway?",
-    "I need an invoice with my company's VAT number",
-    "مرحبا، أين طلبي؟",
-    "こんにちは、注文をキャンセルしたいです。",
-    "<script>alert('xss')</script> is this thing on?",
-    "Ok 👍🏽👨‍👩‍👧‍👦",
-    "I've been waiting for 3 days. " * 12,
-)
-AGENT_LINES = (
-    "Hi! Let me check that for you.",
-    "Your order is on its way, tracking: PL4827-3391.",
-    "I have refunded the duplicate charge; it takes 3–5 business days.",
-    "Sure, I have updated the address.",
-    "Could you send a photo of the damage?",
-    "Yes, we ship to Norway; delivery takes about a week.",
-    "The invoice is attached.",
-    "Is there anything else I can help with?",
-)
-BOT_LINES = (
-    "Thanks for your message! An agent will reply shortly.",
-    "We are closed now and will reply from 8:00.",
-)
-FAILURE_CODES = ("recipient_unreachable", "channel_rate_limited", "unknown")
-
+# (fixed ID or None for a seeded one, name, channel, address, weight); the weight is how
+# often a generated conversation lands in that inbox.
 _INBOXES = (
     (REFERENCE_INBOX_ID, "Support WhatsApp", "whatsapp", "48500100200", 5),
     (None, "Sales WhatsApp", "whatsapp", "48500100300", 2),
@@ -150,8 +54,7 @@ _USERS = (
 
 @dataclass
 class Tenant:
-    seed: int
-    built_ms: int
+    generator: Generator
     inboxes: list[Inbox]
     users: list[User]
     media: list[Media]
@@ -159,36 +62,8 @@ class Tenant:
     contacts: list[Contact]
 
     def generate_messages(self, conv: Conversation) -> list[Message]:
-        """The generated conversation's history, exactly as its summary describes it."""
-        draw = _draw(self.seed, conv.seed_index, self.built_ms, self.inboxes, self.users)
-        messages = []
-        for n, step in enumerate(draw.steps):
-            message_id = ids.seeded_id("msg", self.seed, conv.seed_index, n)
-            content = _content(conv, self.seed, n, draw.steps)
-            if step.sender == "customer":
-                messages.append(
-                    Message(
-                        message_id, conv.id, step.at, "customer", conv.contact_id, content, None
-                    )
-                )
-                continue
-            sender_id = (draw.assignee_id or REFERENCE_USER_ID) if step.sender == "user" else None
-            delivery = _history_delivery(message_id, step.at, self.seed, n)
-            messages.append(
-                Message(message_id, conv.id, step.at, step.sender, sender_id, content, delivery)
-            )
-        trailing = 0 if draw.status == "closed" else _trailing_customer(draw.steps)
-        if len(messages) > trailing:
-            conv.read_key = messages[len(messages) - trailing - 1].key
-        return messages
-
-
-def _mix(*parts: int) -> int:
-    """A cheap deterministic hash for choosing phrases without a random generator."""
-    value = 0x811C9DC5
-    for part in parts:
-        value = ((value ^ (part & 0xFFFFFFFF)) * 0x01000193) & 0xFFFFFFFF
-    return value
+        """A generated conversation's history, built on first use (see generated.py)."""
+        return self.generator.messages(conv)
 
 
 def sample_png(width: int = 160, height: int = 120) -> bytes:
@@ -269,10 +144,13 @@ def build(seed: int, conversations: int, now_ms: int) -> Tenant:
     hostile, mallory = _hostile_conversation(
         now_ms, next(i for i in inboxes if i.channel == "webchat")
     )
-    planned = [_plan(seed, index, now_ms, inboxes, users) for index in range(conversations)]
+    generator = Generator(
+        seed, now_ms, inboxes, [weight for *_, weight in _INBOXES], users, REFERENCE_USER_ID
+    )
+    planned = [generator.plan(index) for index in range(conversations)]
     contacts = [anna, mallory] + [contact for _, contact in planned]
     generated = [conv for conv, _ in planned]
-    return Tenant(seed, now_ms, inboxes, users, media, [reference, hostile, *generated], contacts)
+    return Tenant(generator, inboxes, users, media, [reference, hostile, *generated], contacts)
 
 
 def user_id(seed: int, name: str) -> str:
@@ -325,7 +203,7 @@ def _reference_conversation(now_ms: int) -> tuple[Conversation, Contact]:
             answered,
             "user",
             REFERENCE_USER_ID,
-            {"type": "text", "text": {"body": "Hi Anna, your order is ready for pickup."}},
+            text("Hi Anna, your order is ready for pickup."),
             Delivery(
                 answered,
                 answered + 1000,
@@ -386,188 +264,4 @@ def _hostile_conversation(now_ms: int, inbox: Inbox) -> tuple[Conversation, Cont
 def _customer_message(
     message_id: str, conversation_id: str, at: int, contact_id: str, body: str
 ) -> Message:
-    return Message(
-        message_id,
-        conversation_id,
-        at,
-        "customer",
-        contact_id,
-        {"type": "text", "text": {"body": body}},
-        None,
-    )
-
-
-# --- generated conversations -------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Step:
-    at: int
-    sender: str  # customer | user | bot
-
-
-@dataclass(frozen=True, slots=True)
-class _Draw:
-    inbox: Inbox
-    status: str
-    steps: list[_Step]
-    contact: Contact
-    assignee_id: str | None
-
-
-_INBOX_WEIGHTS = [weight for *_, weight in _INBOXES]
-
-
-def _draw(seed: int, index: int, built_ms: int, inboxes: list[Inbox], users: list[User]) -> _Draw:
-    """Every random choice about generated conversation `index`, in one fixed order."""
-    rng = random.Random(seed * 1_000_003 + index)
-    inbox = rng.choices(inboxes, _INBOX_WEIGHTS)[0]
-    status = rng.choices(("closed", "open", "pending"), (55, 28, 17))[0]
-    last_age = {
-        "pending": lambda: rng.expovariate(1 / (40 * _MINUTE)),
-        "open": lambda: rng.expovariate(1 / (6 * _HOUR)),
-        "closed": lambda: rng.uniform(30 * _MINUTE, 45 * _DAY),
-    }[status]()
-    steps = _steps(rng, status, built_ms - int(last_age) - 5_000)
-    first, last_name = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-    identity = _identity(rng, inbox.channel, first, index)
-    name = None if rng.random() < 0.08 else f"{first} {last_name}"  # some never tell their name
-    contact = Contact(ids.seeded_id("con", seed, index), name, {inbox.channel: identity})
-    agents = [user for user in users if user.active]
-    assignee = None if status == "pending" and rng.random() < 0.8 else rng.choice(agents).id
-    return _Draw(inbox, status, steps, contact, assignee)
-
-
-def _plan(
-    seed: int, index: int, built_ms: int, inboxes: list[Inbox], users: list[User]
-) -> tuple[Conversation, Contact]:
-    draw = _draw(seed, index, built_ms, inboxes, users)
-    steps, contact = draw.steps, draw.contact
-    conv = Conversation(
-        id=ids.seeded_id("cnv", seed, index),
-        seed_index=index,
-        inbox_id=draw.inbox.id,
-        channel=draw.inbox.channel,
-        external_id=contact.identities[draw.inbox.channel],
-        contact_id=contact.id,
-        contact_name=contact.name,
-        status=draw.status,
-        assignee_id=draw.assignee_id,
-        created_ms=steps[0].at,
-        last_ms=steps[-1].at,
-        last_preview="",
-        last_sender=steps[-1].sender,
-        last_customer_ms=None,
-        waiting_ms=None,
-        unread=0,
-        interacted=any(step.sender == "user" for step in steps),
-    )
-    conv.last_preview = preview(_content(conv, seed, len(steps) - 1, steps))
-    customer_times = [step.at for step in steps if step.sender == "customer"]
-    conv.last_customer_ms = customer_times[-1] if customer_times else None
-    trailing = _trailing_customer(steps)
-    if conv.status != "closed":
-        conv.unread = trailing
-        conv.waiting_ms = steps[len(steps) - trailing].at if trailing else None
-    return conv, contact
-
-
-def _trailing_customer(steps: list[_Step]) -> int:
-    count = 0
-    for step in reversed(steps):
-        if step.sender != "customer":
-            break
-        count += 1
-    return count
-
-
-def _identity(rng: random.Random, channel: str, first: str, index: int) -> str:
-    if channel in ("whatsapp", "sms"):
-        return f"48{rng.randrange(500_000_000, 899_999_999)}"
-    if channel == "email":
-        return (
-            f"{first.lower().encode('ascii', 'ignore').decode() or 'customer'}.{index}@example.com"
-        )
-    return f"visitor-{rng.randrange(16**8):08x}"
-
-
-def _steps(rng: random.Random, status: str, last_ms: int) -> list[_Step]:
-    count = rng.randint(1, 4) if status == "pending" else rng.randint(2, 12)
-    span = (
-        int(rng.uniform(2 * _MINUTE, 2 * _DAY if status == "closed" else 6 * _HOUR))
-        if count > 1
-        else 0
-    )
-    times = sorted(last_ms - int(rng.random() * span) for _ in range(count - 2))
-    times = [last_ms - span, *times, last_ms][-count:]
-    senders = ["customer"]
-    for _ in range(count - 1):
-        # After the customer, mostly a reply; after a reply, mostly the customer again.
-        roll = rng.random()
-        if senders[-1] == "customer":
-            senders.append("customer" if roll < 0.45 else "user" if roll < 0.95 else "bot")
-        else:
-            senders.append("customer" if roll < 0.70 else "user" if roll < 0.97 else "bot")
-    if status == "pending":
-        # Not picked up: the customer spoke last, and nobody of the team has answered since.
-        senders = [sender if sender != "user" else "customer" for sender in senders]
-        senders[-1] = "customer"
-    elif status == "open" and rng.random() < 0.6:
-        senders[-1] = "customer"
-    return [_Step(at, sender) for at, sender in zip(times, senders, strict=True)]
-
-
-def _content(conv: Conversation, seed: int, n: int, steps: list[_Step]) -> dict:
-    step = steps[n]
-    pick = _mix(seed, conv.seed_index, n)
-    if step.sender == "customer":
-        if pick % 17 == 3:
-            return {
-                "type": "media",
-                "media": {
-                    "mediaId": ids.seeded_id("mda", seed, 0),
-                    "caption": "Photo of the parcel",
-                },
-            }
-        return {"type": "text", "text": {"body": CUSTOMER_LINES[pick % len(CUSTOMER_LINES)]}}
-    if step.sender == "bot":
-        return {"type": "text", "text": {"body": BOT_LINES[pick % len(BOT_LINES)]}}
-    last_customer = max((s.at for s in steps[:n] if s.sender == "customer"), default=None)
-    if conv.channel == "whatsapp" and (
-        last_customer is None or step.at - last_customer >= WINDOW_MS
-    ):
-        names = sorted(APPROVED_TEMPLATES)
-        return {
-            "type": "template",
-            "template": {"name": names[pick % len(names)], "language": "en"},
-        }
-    if pick % 13 == 5:
-        return {
-            "type": "media",
-            "media": {"mediaId": ids.seeded_id("mda", seed, 1), "caption": "Invoice attached"},
-        }
-    return {"type": "text", "text": {"body": AGENT_LINES[pick % len(AGENT_LINES)]}}
-
-
-def _history_delivery(message_id: str, at: int, seed: int, n: int) -> Delivery:
-    pick = _mix(seed, at, n)
-    channel_id = f"sim.{message_id[-12:].lower()}"
-    if pick % 20 == 0:
-        return Delivery(
-            at,
-            at + 1000,
-            failed_ms=at + 2500,
-            failure_code=FAILURE_CODES[pick % 3],
-            channel_message_id=channel_id,
-        )
-    read_ms = at + 5000 + pick % 600_000 if pick % 4 else None
-    return Delivery(at, at + 1000, at + 3000, read_ms, channel_message_id=channel_id)
-
-
-def preview(content: dict, media_filename: str | None = None) -> str:
-    kind = content["type"]
-    if kind == "text":
-        return content["text"]["body"][:200]
-    if kind == "template":
-        return content["template"]["name"]
-    return content["media"].get("caption") or media_filename or "Media"
+    return Message(message_id, conversation_id, at, "customer", contact_id, text(body), None)

@@ -2,152 +2,35 @@
 
 Per API request, in order: faults, route (404/405), bearer token (401), scope (403), path
 ID format (404), body (400), idempotency (409 or replay), simulated latency, then the
-backend operation. The control API lives under /_sim/ (see control.py) and needs no token.
+backend operation. This module reads requests and writes answers; the route table is
+routes.py, uploads are read by multipart.py, idempotency keys are kept by idempotency.py,
+the operations themselves are the Backend's (backend.py), and what one running simulator
+holds is simulator.py's. The control API lives under /_sim/ (see control.py) and needs no
+token.
 """
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
-import hashlib
 import json
 import logging
-import re
 import socket
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from dashboard.simulator import control, ids
-from dashboard.simulator.backend import MAX_UPLOAD_BYTES, Backend, SimConfig
-from dashboard.simulator.clock import Clock
+from dashboard.simulator.backend import Backend
 from dashboard.simulator.errors import ApiError, detail, invalid, not_found
-from dashboard.simulator.faults import Faults, RequestLog
-from dashboard.simulator.seed import REFERENCE_USER_ID
-from dashboard.simulator.validation import idempotency_key
+from dashboard.simulator.idempotency import Answer, read_key
+from dashboard.simulator.media import MAX_UPLOAD_BYTES
+from dashboard.simulator.multipart import Upload, read_upload
+from dashboard.simulator.routes import SUCCESS_STATUS, Route, match
+from dashboard.simulator.simulator import Principal, Simulator
 
 logger = logging.getLogger(__name__)
 
-FULL_SCOPES = frozenset(
-    {
-        "message:create",
-        "conversation:read",
-        "conversation:list",
-        "conversation:assign",
-        "conversation:close",
-        "inbox:read",
-        "user:read",
-    }
-)
-READ_SCOPES = frozenset({"conversation:read", "conversation:list", "inbox:read", "user:read"})
-IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000
 _MAX_BODY = MAX_UPLOAD_BYTES + 1024 * 1024  # room for the multipart envelope
-
-
-@dataclass(frozen=True)
-class Principal:
-    label: str
-    scopes: frozenset[str]
-    user_id: str | None
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    pattern: re.Pattern[str]
-    operation: str
-    scope: str
-    label: str
-    id_prefix: str | None = None  # the path ID's type, checked before anything runs
-    query: frozenset[str] = frozenset()  # query parameters the operation defines
-
-
-_PAGING = ("pageSize", "pageToken")
-_LIST = (*_PAGING, "interacted", "status", "sort")
-
-
-def _route(method: str, template: str, operation: str, scope: str, **extra: object) -> Route:
-    regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
-    query = frozenset(extra.pop("query", ()))  # type: ignore[arg-type]
-    return Route(
-        method, re.compile(regex), operation, scope, f"{method} {template}", query=query, **extra
-    )  # type: ignore[arg-type]
-
-
-# fmt: off
-ROUTES = (
-    _route("POST", "/messages", "message_send", "message:create"),
-    _route("GET", "/messages/{id}", "message_get", "conversation:read", id_prefix="msg"),
-    _route("POST", "/messages/{id}/reactions", "message_react", "message:create", id_prefix="msg"),
-    _route("POST", "/media/uploads", "media_upload", "message:create"),
-    _route("GET", "/media/{tenantId}/uploads/{id}", "media_download", "conversation:read", id_prefix="mda"),
-    _route("GET", "/conversations", "conversation_list", "conversation:list", query=_LIST),
-    _route("GET", "/conversations/{id}", "conversation_get", "conversation:read", id_prefix="cnv"),
-    _route("GET", "/conversations/{id}/messages", "conversation_messages_list", "conversation:read", id_prefix="cnv", query=_PAGING),
-    _route("POST", "/conversations/{id}/messages", "conversation_message_send", "message:create", id_prefix="cnv"),
-    _route("POST", "/conversations/{id}/reassign", "conversation_reassign", "conversation:assign", id_prefix="cnv"),
-    _route("POST", "/conversations/{id}/read", "conversation_read", "conversation:read", id_prefix="cnv"),
-    _route("POST", "/conversations/{id}/close", "conversation_close", "conversation:close", id_prefix="cnv"),
-    _route("GET", "/inboxes", "inbox_list", "inbox:read", query=_PAGING),
-    _route("GET", "/users", "user_list", "user:read", query=_PAGING),
-)
-# fmt: on
-_SUCCESS = {
-    "message_send": 202,
-    "conversation_message_send": 202,
-    "media_upload": 201,
-    "conversation_reassign": 204,
-}
-
-
-class Simulator:
-    """Everything one running simulator holds; `reset` swaps in a freshly seeded tenant."""
-
-    def __init__(
-        self,
-        *,
-        seed: int = 7,
-        conversations: int = 500,
-        token: str = "sim-token",
-        read_only_token: str = "sim-readonly-token",
-        latency_ms: int = 0,
-        traffic_per_minute: float = 4.0,
-        start_ms: int | None = None,
-        frozen: bool = False,
-    ) -> None:
-        self.tokens = {
-            token: Principal("full", FULL_SCOPES, REFERENCE_USER_ID),
-            read_only_token: Principal("read-only", READ_SCOPES, None),
-        }
-        self.faults = Faults(seed)
-        self.log = RequestLog()
-        self.lock = threading.Lock()
-        self.reset(
-            seed=seed,
-            conversations=conversations,
-            start_ms=start_ms,
-            frozen=frozen,
-            config=SimConfig(latency_ms=latency_ms, traffic_per_minute=traffic_per_minute),
-        )
-
-    def reset(
-        self,
-        *,
-        seed: int,
-        conversations: int,
-        start_ms: int | None,
-        frozen: bool,
-        config: SimConfig,
-    ) -> None:
-        backend = Backend(seed, conversations, Clock(start_ms, frozen), config)
-        with self.lock:
-            self.backend = backend
-            self.idempotency: dict[tuple[str, str], dict] = {}
-            self.faults.clear()
-            self.log.clear()
 
 
 class SimServer(ThreadingHTTPServer):
@@ -208,7 +91,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks, total = [], 0
+            chunks: list[bytes] = []
+            total = 0
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if size == 0:
@@ -263,9 +147,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         if self.close_connection:
             self.send_header("Connection", "close")
-        if getattr(self, "_entry", None) is not None:
+        entry = getattr(self, "_entry", None)
+        if entry is not None:
             # Logged before the answer leaves: whoever has the answer finds it in the log.
-            self.server.simulator.log.finish(self._entry)
+            self.server.simulator.log.finish(entry)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
@@ -331,10 +216,10 @@ class Handler(BaseHTTPRequestHandler):
         entry: dict,
         request_id: str,
         extra_delay_ms: int,
-    ) -> tuple[int, object, dict[str, str]]:
+    ) -> Answer:
         if not path.startswith("/v1/"):
             raise not_found("route")
-        route, params = _match(self.command, path[3:])
+        route, params = match(self.command, path[3:])
         entry["route"] = route.label
         principal = self._authenticate(sim)
         if route.scope not in principal.scopes:
@@ -358,18 +243,25 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(latency_s)
             return self._run(backend, route, params, parsed_query, None, principal)
         parsed, fingerprint = self._parse_post(route, body)
-        key = idempotency_key(self.headers.get("Idempotency-Key"))
+        key = read_key(self.headers.get("Idempotency-Key"))
 
-        def run() -> tuple[int, object, dict[str, str]]:
+        def run() -> Answer:
             time.sleep(latency_s)  # inside the idempotency window, as on a real network
             return self._run(backend, route, params, {}, parsed, principal)
 
         if key is None:
             return run()
         entry["idempotencyKey"] = key
-        return self._idempotent(
-            sim, principal, key, f"{route.label}|{path}|{fingerprint}", entry, request_id, run
+        answer, replayed = sim.idempotency.run_once(
+            (principal.label, key),
+            f"{route.label}|{path}|{fingerprint}",
+            backend.clock.now_ms(),
+            request_id,
+            run,
         )
+        if replayed:
+            entry["replayed"] = True
+        return answer
 
     def _authenticate(self, sim: Simulator) -> Principal:
         scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
@@ -386,9 +278,8 @@ class Handler(BaseHTTPRequestHandler):
     def _parse_post(self, route: Route, body: bytes) -> tuple[object, str]:
         """The body as the operation wants it, and a fingerprint for idempotency checks."""
         if route.operation == "media_upload":
-            upload = _multipart_file(self.headers.get("Content-Type", ""), body)
-            digest = hashlib.sha256(upload[2] or b"").hexdigest() if upload else ""
-            return upload, f"{upload and upload[0]}|{upload and upload[1]}|{digest}"
+            upload = read_upload(self.headers.get("Content-Type", ""), body)
+            return upload, upload.fingerprint
         if route.operation == "conversation_close" or not body.strip():
             return {}, ""
         try:
@@ -407,9 +298,9 @@ class Handler(BaseHTTPRequestHandler):
         query: dict,
         body: object,
         principal: Principal,
-    ) -> tuple[int, object, dict[str, str]]:
+    ) -> Answer:
         op = route.operation
-        status = _SUCCESS.get(op, 200)
+        status = SUCCESS_STATUS.get(op, 200)
         if op == "media_download":
             media = backend.media_download(params["tenantId"], params["id"])
             disposition = "inline" if media.media_type == "image" else "attachment"
@@ -422,9 +313,8 @@ class Handler(BaseHTTPRequestHandler):
                     "Content-Disposition": f'{disposition}; filename="{filename}"',
                 },
             )
-        if op == "media_upload":
-            filename, content_type, data = body or (None, None, None)
-            return status, backend.media_upload(filename, content_type, data), {}
+        if op == "media_upload" and isinstance(body, Upload):
+            return status, backend.media_upload(body.filename, body.content_type, body.data), {}
         handler = getattr(backend, op)
         args: list[object] = [params["id"]] if "id" in params else []
         if route.method == "GET":
@@ -435,125 +325,6 @@ class Handler(BaseHTTPRequestHandler):
             args.append(principal.user_id)
         payload = handler(*args)
         return status, payload, {}
-
-    def _idempotent(
-        self,
-        sim: Simulator,
-        principal: Principal,
-        key: str,
-        fingerprint: str,
-        entry: dict,
-        request_id: str,
-        run: Callable[[], tuple[int, object, dict[str, str]]],
-    ) -> tuple[int, object, dict[str, str]]:
-        """Run once per (token, key); replay the stored answer to the same request."""
-        slot = (principal.label, key)
-        now = sim.backend.clock.now_ms()
-        with sim.lock:
-            stored = sim.idempotency.get(slot)
-            if stored is not None and now - stored["at"] > IDEMPOTENCY_TTL_MS:
-                stored = None
-            if stored is not None:
-                if stored["fingerprint"] != fingerprint:
-                    raise ApiError(
-                        409,
-                        "idempotency_key_reused",
-                        "This Idempotency-Key was used for a different request.",
-                    )
-                if stored["status"] is None:
-                    raise ApiError(
-                        409,
-                        "idempotency_in_progress",
-                        "A request with this Idempotency-Key is still being processed.",
-                        headers={"Retry-After": "1"},
-                    )
-                entry["replayed"] = True
-                return stored["status"], stored["payload"], {"Idempotent-Replayed": "true"}
-            sim.idempotency[slot] = {
-                "fingerprint": fingerprint,
-                "status": None,
-                "payload": None,
-                "at": now,
-            }
-        try:
-            status, payload, headers = run()
-        except ApiError as error:
-            with sim.lock:
-                if error.status in (409, 429) or error.status >= 500:
-                    del sim.idempotency[slot]  # not an answer about the request: retrying is fine
-                else:
-                    sim.idempotency[slot].update(
-                        status=error.status, payload=error.body(request_id)
-                    )
-            raise
-        except BaseException:
-            with sim.lock:
-                del sim.idempotency[slot]
-            raise
-        with sim.lock:
-            sim.idempotency[slot].update(status=status, payload=payload)
-        return status, payload, headers
-
-
-def _match(method: str, path: str) -> tuple[Route, dict[str, str]]:
-    path = unquote(path)
-    allowed = False  # the path exists, with other methods
-    for route in ROUTES:
-        found = route.pattern.fullmatch(path)
-        if found:
-            if route.method == method:
-                return route, found.groupdict()
-            allowed = True
-    if allowed:
-        methods = ", ".join(sorted(r.method for r in ROUTES if r.pattern.fullmatch(path)))
-        raise ApiError(
-            405,
-            "method_not_allowed",
-            f"{method} is not supported here.",
-            headers={"Allow": methods},
-        )
-    raise not_found("route")
-
-
-def _multipart_file(content_type: str, body: bytes) -> tuple[str | None, str | None, bytes] | None:
-    """(filename, content type, bytes) of the multipart field `file`, None when absent."""
-    if (
-        not content_type.lower().startswith("multipart/form-data")
-        or "boundary=" not in content_type
-    ):
-        raise ApiError(
-            400,
-            "invalid_multipart",
-            "Send the file as multipart/form-data with a field named 'file'.",
-        )
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\nMIME-Version: 1.0\r\n\r\n" + body
-    )
-    if not message.is_multipart():
-        raise ApiError(400, "invalid_multipart", "The multipart body could not be read.")
-    uploads, problems = [], []
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        if name == "file" and not uploads:
-            declared = part.get("Content-Type")
-            uploads.append(
-                (
-                    part.get_filename(),
-                    declared and part.get_content_type(),
-                    part.get_payload(decode=True) or b"",
-                )
-            )
-        else:
-            problems.append(
-                detail(str(name), "unexpected", "Send exactly one form field, named 'file'.")
-            )
-    if not uploads:
-        problems.insert(
-            0, detail("file", "required", "Send the file as the multipart field 'file'.")
-        )
-    if problems:
-        raise invalid(*problems)
-    return uploads[0]
 
 
 def serve(simulator: Simulator, host: str, port: int) -> SimServer:

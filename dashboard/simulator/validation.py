@@ -10,14 +10,13 @@ import re
 import unicodedata
 
 from dashboard.simulator import ids
-from dashboard.simulator.errors import ApiError, detail, invalid
+from dashboard.simulator.errors import detail, invalid
 
 CHANNELS = ("whatsapp", "sms", "email", "webchat")
 CONTENT_TYPES = ("text", "template", "media")
 _TEMPLATE_NAME = re.compile(r"[a-z0-9_]{1,512}")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
 _SHORTCODE = re.compile(r"[a-z0-9_+-]{1,64}")
-_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 _PHONE_NOISE = re.compile(r"[\s().-]")
 
 
@@ -197,7 +196,7 @@ def recipient(value: object, problems: Problems) -> dict | None:
 def optional_id(value: object, prefix: str, field: str, problems: Problems) -> str | None:
     if value is None:
         return None
-    if not ids.matches(prefix, value):
+    if not isinstance(value, str) or not ids.matches(prefix, value):
         problems.add(field, "invalid", f"{field} must be an ID starting with '{prefix}_'.")
         return None
     return value
@@ -229,6 +228,12 @@ def _is_emoji(value: str) -> bool:
     return any(unicodedata.category(ch) == "So" for ch in value)
 
 
+def query_value(query: dict[str, list[str]], name: str) -> str | None:
+    """A query parameter's value; the contract defines each parameter once, so the first."""
+    values = query.get(name)
+    return values[0] if values else None
+
+
 def page_size(raw: str | None) -> int:
     if raw is None:
         return 25
@@ -247,22 +252,3 @@ def boolean(raw: str | None, field: str) -> bool | None:
     if raw.lower() in ("false", "0"):
         return False
     raise invalid(detail(field, "invalid", f"{field} must be true or false."))
-
-
-def idempotency_key(raw: str | None) -> str | None:
-    if raw is None:
-        return None
-    if not _IDEMPOTENCY_KEY.fullmatch(raw):
-        raise ApiError(
-            422,
-            "validation_failed",
-            "The request is not valid.",
-            [
-                detail(
-                    "Idempotency-Key",
-                    "invalid",
-                    "Idempotency-Key must be 1 to 255 visible ASCII characters.",
-                )
-            ],
-        )
-    return raw

@@ -9,7 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboard.accounts.roles import SUPERVISOR, VIEWER
-from dashboard.simulator.server import Simulator, start_in_thread
+from dashboard.simulator.server import start_in_thread
+from dashboard.simulator.simulator import Simulator
 from dashboard.wallboard.models import KioskLink
 from tests.support.browser import screenshot
 from tests.support.simulator import CONVERSATIONS

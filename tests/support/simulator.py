@@ -17,7 +17,8 @@ import requests
 from dashboard.core.processes import free_port
 
 if TYPE_CHECKING:
-    from dashboard.simulator.server import SimServer, Simulator
+    from dashboard.simulator.server import SimServer
+    from dashboard.simulator.simulator import Simulator
 
 TOKEN = "sim-token"
 READ_ONLY_TOKEN = "sim-readonly-token"

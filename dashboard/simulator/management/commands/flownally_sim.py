@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
 from dashboard.simulator.clock import parse_iso
-from dashboard.simulator.server import Simulator, serve
+from dashboard.simulator.server import serve
+from dashboard.simulator.simulator import Simulator
 
 
 class Command(BaseCommand):
@@ -38,7 +40,7 @@ class Command(BaseCommand):
             "--frozen-clock", action="store_true", help="time moves only through /_sim/clock"
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
         simulator = Simulator(
             seed=options["seed"],
@@ -52,6 +54,7 @@ class Command(BaseCommand):
         )
         server = serve(simulator, options["host"], options["port"])
         host, port = server.server_address[:2]
+        assert isinstance(host, str)  # an AF_INET server's address is (str, int)
         self.stdout.write(
             f"Flownally simulator: http://{host}:{port}/v1 "
             f"({len(simulator.backend.conversations)} conversations, seed {options['seed']}, "
