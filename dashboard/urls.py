@@ -2,8 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from dashboard.accounts import people
-from dashboard.accounts import views as accounts_views
+from dashboard.accounts import audit_log, people
 from dashboard.core import views as core_views
 
 urlpatterns = [
@@ -13,7 +12,7 @@ urlpatterns = [
     path("connection/", core_views.connection, name="connection"),
     path("accounts/login/", core_views.login, name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("audit/", accounts_views.audit_log, name="audit_log"),
+    path("audit/", audit_log.audit_log, name="audit_log"),
     path("people/", people.people, name="people"),
     path("people/<int:user_id>/", people.account_change, name="account_change"),
     path("people/<int:user_id>/member/", people.account_member, name="account_member"),
