@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import browser, processes, report, scenarios
+from bench import browser, export, processes, report, scenarios
 from bench.load import OK_STATUSES, wrk_available
 from bench.processes import BenchError, Process
 from bench.scenarios import FILTERED_LIST, STALE_V, WALLBOARD_REFRESH, Cast, Dashboard, Scenario
@@ -241,6 +241,10 @@ def _measure(args: argparse.Namespace, system: System) -> dict:
         # Not the wallboard: reading the index starts its walks (see above).
         if not scenario.period_ms and not _reads_index(scenario):
             scenarios.run(dashboard, sim, _shortened(scenario, args.warm_up))
+    # Before the index is read (its walks would grow the workers too), and counted in the
+    # warm-up's memory, not the run's: its own growth is measured on its own.
+    _say("Export: a CSV of every conversation")
+    exported = export.measure(dashboard, system.gunicorn.pid)
     rss["warm"] = processes.worker_rss_kib(system.gunicorn.pid)
 
     _say("Cold samples")
@@ -297,6 +301,7 @@ def _measure(args: argparse.Namespace, system: System) -> dict:
         "cold": {key: _cold_json(samples) for key, samples in cold.items()},
         "browser": _browser(args, system, cast, poll_seconds),
         "rss": _rss_json(rss),
+        "export": exported,
     }
     measurements["ratios"] = report.ratios(measurements)
     measurements["targets"] = report.targets_json(report.targets(measurements))

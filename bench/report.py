@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from bench.export import GROWTH_LIMIT_KIB
 from bench.load import percentile
 from bench.scenarios import Row
 
@@ -215,7 +216,45 @@ def targets(m: dict) -> list[Target]:
             _check(browser_p95, poll_budget),
         ),
     ]
-    return found
+    return found + _export_targets(m)
+
+
+def _export_targets(m: dict) -> list[Target]:
+    """Issue 12: a CSV of every conversation streams, so a worker's memory stays flat."""
+    export = m.get("export") or {}
+    growth, rows = export.get("worker_rss_growth_kib"), export.get("rows")
+    problem = export.get("problem") or ""
+    tenant = m["settings"]["conversations"]
+    took = _fmt(export.get("seconds_to_last_byte"), " s", 2)
+    return [
+        Target(
+            f"CSV of every conversation ({tenant:,}): worker RSS growth",
+            f"< {GROWTH_LIMIT_KIB / 1024:.0f} MiB (flat)",
+            "n/a" if growth is None else f"{growth / 1024:.1f} MiB; last byte after {took}",
+            None if growth is None else growth < GROWTH_LIMIT_KIB,
+        ),
+        Target(
+            "CSV of every conversation: every row, no INCOMPLETE line",
+            f"{tenant:,} rows",
+            "n/a" if rows is None else "; ".join(filter(None, [f"{rows:,} rows", problem[:80]])),
+            None if rows is None else rows == tenant and not problem,
+        ),
+    ]
+
+
+def export_line(m: dict) -> str:
+    """The export's numbers in a sentence (its targets are among the others)."""
+    export = m.get("export")
+    if not export:
+        return "Export: not measured"
+    growth = export["worker_rss_growth_kib"]
+    return (
+        f"Export {export['path']}: {export['rows']:,} rows, "
+        f"first byte after {_fmt(export['seconds_to_first_byte'], ' s', 2)}, "
+        f"last byte after {_fmt(export['seconds_to_last_byte'], ' s', 2)}; worker RSS growth "
+        f"{'n/a' if growth is None else f'{growth / 1024:.1f} MiB'}"
+        + (f"; {export['problem']}" if export.get("problem") else "")
+    )
 
 
 def table(m: dict) -> str:
@@ -281,6 +320,7 @@ def summary(m: dict) -> str:
                 for moment, found in rss["workers_kib"].items()
                 if moment not in ("start", "warm", "end")
             ),
+            export_line(m),
             "Ratios: " + ", ".join(f"{k} {v}" for k, v in m["ratios"].items()),
             "",
             "Targets (issue 6):",

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from dashboard.conversations import actions, detail, listing, media, new_message, timeline
+from dashboard.conversations import actions, detail, export, listing, media, new_message, timeline
 
 # Any segment reaches the views; the client refuses IDs without the contract's format (404).
 ONE = "conversations/<str:conversation_id>/"
 
 urlpatterns = [
     path("", listing.conversation_list, name="conversation_list"),
+    path("conversations.csv", export.conversation_export, name="conversation_export"),
     path("messages/new/", new_message.new_message, name="new_message"),
     path("media/<str:tenant_id>/uploads/<str:media_id>", media.media_file, name="media_file"),
     path(ONE, detail.conversation_detail, name="conversation"),

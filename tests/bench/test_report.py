@@ -62,10 +62,30 @@ def _measurements(**rows: Row) -> dict:
             "after_kib": 210_000,
             "same_workers": True,
         },
+        "export": _export(),
     }
     m["ratios"] = report.ratios(m)
     m["targets"] = report.targets_json(report.targets(m))
     return m
+
+
+def _export(**changes) -> dict:
+    return {
+        "path": "/conversations.csv?status=open&status=pending&status=closed",
+        "status": 200,
+        "rows": 22_000,
+        "problem": "",
+        "seconds_to_first_byte": 0.1,
+        "seconds_to_last_byte": 14.2,
+        "worker_rss_growth_kib": 3_000,
+        "worker_rss_before_kib": {"1": 100_000, "2": 100_000},
+    } | changes
+
+
+def _targets_with(export: dict | None) -> dict[str, bool | None]:
+    m = _measurements()
+    m["export"] = export
+    return _met(m | {"targets": report.targets_json(report.targets(m))})
 
 
 def _met(m: dict) -> dict[str, bool | None]:
@@ -125,3 +145,30 @@ def test_the_summary_shows_every_scenario_and_every_target():
     for target in m["targets"]:
         assert target["name"] in text
     assert "cold list (sequential, 3 samples)" in text
+
+
+EXPORT_RSS = "CSV of every conversation (22,000): worker RSS growth"
+EXPORT_ROWS = "CSV of every conversation: every row, no INCOMPLETE line"
+
+
+def test_an_export_that_grows_a_worker_by_20_mib_misses_the_flat_memory_target():
+    assert _targets_with(_export(worker_rss_growth_kib=20 * 1024))[EXPORT_RSS] is False
+    assert _targets_with(_export(worker_rss_growth_kib=20 * 1024 - 1))[EXPORT_RSS] is True
+
+
+def test_an_export_missing_rows_or_saying_it_is_incomplete_misses_the_rows_target():
+    assert _targets_with(_export(rows=21_999))[EXPORT_ROWS] is False
+    broken = _export(problem="INCOMPLETE: the export stopped after 100 conversations")
+    assert _targets_with(broken)[EXPORT_ROWS] is False
+
+
+def test_an_older_run_without_an_export_is_not_measured_rather_than_met():
+    met = _targets_with(None)
+    assert met[EXPORT_RSS] is None and met[EXPORT_ROWS] is None
+    assert "Export: not measured" in report.summary(_measurements() | {"export": None})
+
+
+def test_the_summary_says_how_long_the_export_took_and_how_much_memory_it_grew():
+    text = report.summary(_measurements())
+    assert "22,000 rows, first byte after 0.10 s, last byte after 14.20 s" in text
+    assert "worker RSS growth 2.9 MiB" in text

@@ -98,3 +98,10 @@ def test_the_browser_saw_each_delivery_change(results):
     assert not browser.unavailable(), browser.unavailable()
     assert results["browser"]["problem"] == ""
     assert len(results["browser"]["samples_ms"]) == 2
+
+
+def test_the_export_downloaded_every_conversation(results):
+    export = results["export"]
+    assert export["status"] == 200 and export["problem"] == ""
+    assert export["rows"] == results["settings"]["conversations"]
+    assert export["seconds_to_last_byte"] > 0 and export["worker_rss_growth_kib"] is not None

@@ -67,18 +67,21 @@ class SimHandle:
         }
         self.control("POST", "reset", body | settings)
 
-    def open_queue(self) -> list[dict]:
-        """Every open and pending conversation, straight from the simulator's own list:
-        what the open-queue index must hold."""
+    def conversations(self, **query: object) -> list[dict]:
+        """Every conversation the simulator's own list gives for `query` (its parameters,
+        e.g. status=["closed"], sort="createdAt:desc"), page after page."""
         items, token = [], None
         while True:
-            query = {"status": ["open", "pending"], "pageSize": 100} | (
-                {"pageToken": token} if token else {}
-            )
-            body = self.api("GET", "/conversations", params=query).json()
+            params = query | {"pageSize": 100} | ({"pageToken": token} if token else {})
+            body = self.api("GET", "/conversations", params=params).json()
             items += body["conversations"]
             if not (token := body.get("nextPageToken")):
                 return items
+
+    def open_queue(self) -> list[dict]:
+        """Every open and pending conversation, straight from the simulator's own list:
+        what the open-queue index must hold."""
+        return self.conversations(status=["open", "pending"])
 
     def all_messages(self, conversation_id: str) -> list[dict]:
         """Every message of a conversation, newest first, through the API's pages."""
