@@ -1,0 +1,193 @@
+// Keyboard use: the shortcuts the "?" dialog lists (templates/core/_shortcuts.html), and
+// focus kept where the person was when htmx re-renders part of the page under them.
+//
+// A shortcut is one key, without Ctrl, Alt or Meta, pressed while no typing field has
+// focus, so a "j" typed in the search box is a j. In a typing field only two keys are ours:
+// Esc leaves the field, and Ctrl+Enter submits the action panel's form it is in.
+
+// Fields that take typing. Checkboxes, radios, buttons and file pickers do not, so the
+// shortcuts still work there: after ticking a row's checkbox, j and k go on working.
+const TYPING =
+  "textarea, select, input:not([type=checkbox], [type=radio], [type=button], [type=submit]," +
+  " [type=reset], [type=file], [type=hidden])";
+// What can hold focus inside a list row or a message, to find "the same control" again.
+const CONTROLS = "a[href], button, input:not([type=hidden]), select, textarea";
+
+function typing(element) {
+  return element instanceof HTMLElement && (element.isContentEditable || element.matches(TYPING));
+}
+
+// Focus was lost: it sits on the page itself, as when the element holding it was removed.
+function focusLost() {
+  return !document.activeElement || document.activeElement === document.body;
+}
+
+function focusField(field) {
+  if (!field) return false;
+  field.focus();
+  if (field.type === "search") field.select(); // a new search replaces the old one
+  return true;
+}
+
+// --- The conversation list: a current row, moved with j and k ---------------------------
+// A row is known by its first link, its conversation's URL (/conversations/<id>/): the
+// list refreshes itself every few seconds with new elements, and the row stays current.
+
+let current = null; // {url, index}: the current row's conversation, and where it was
+
+function rowLink(row) {
+  return row.querySelector("a[href]");
+}
+
+function rows() {
+  return [...document.querySelectorAll("#conversation-results tbody tr")].filter(rowLink);
+}
+
+function currentRow() {
+  return document.querySelector("#conversation-results tr.is-current");
+}
+
+function markCurrent(row) {
+  const old = currentRow();
+  if (old && old !== row) old.classList.remove("is-current");
+  row.classList.add("is-current");
+  current = { url: rowLink(row).pathname, index: rows().indexOf(row) };
+}
+
+// j and k; focus goes to the row's link so a screen reader follows, and Enter opens it.
+function moveRow(step) {
+  const all = rows();
+  if (!all.length) return false;
+  const at = all.indexOf(currentRow());
+  const row = all[at < 0 ? 0 : Math.max(0, Math.min(all.length - 1, at + step))];
+  markCurrent(row);
+  rowLink(row).focus({ preventScroll: true });
+  row.scrollIntoView({ block: "nearest" });
+  return true;
+}
+
+// x: tick or untick the current row's checkbox, with a click, so whatever listens to the
+// checkbox hears it. A row without one: nothing.
+function toggleRow() {
+  const row = currentRow();
+  const box =
+    row &&
+    (row.querySelector("input[type=checkbox][name=conversation]") ||
+      row.querySelector("input[type=checkbox]"));
+  if (!box) return false;
+  box.click();
+  return true;
+}
+
+// Enter while nothing has focus (a refresh took it): open the current row. With focus on
+// a link or a button, Enter is the browser's.
+function openRow() {
+  const row = currentRow();
+  if (!row || !focusLost()) return false;
+  rowLink(row).click();
+  return true;
+}
+
+// Tabbing or clicking into a row makes it the current one.
+document.addEventListener("focusin", (event) => {
+  const row = event.target.closest && event.target.closest("#conversation-results tbody tr");
+  if (row && rowLink(row)) markCurrent(row);
+});
+
+// --- Self-refreshing regions: the list's results and the timeline ------------------------
+// htmx replaces them whole, and with them the element that had focus. Before the swap,
+// note the row or message focus is in and which of its controls; afterwards focus that
+// control again (without scrolling), and mark the current row again.
+
+let spot = null; // {region, key, at}
+
+function itemKey(item) {
+  return item.id || rowLink(item)?.pathname;
+}
+
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const region = event.detail.target;
+  const active = document.activeElement;
+  spot = null;
+  if (!event.detail.shouldSwap || !region || !active || !region.contains(active)) return;
+  const item = active.closest("tbody tr, li.message");
+  if (!item || !region.contains(item)) return;
+  spot = {
+    region: region.id,
+    key: itemKey(item),
+    at: [...item.querySelectorAll(CONTROLS)].indexOf(active),
+  };
+});
+
+document.addEventListener("htmx:afterSwap", (event) => {
+  const region = event.target;
+  if (region.id === "conversation-results" && current) {
+    const all = rows();
+    // Gone from the list (closed, say): the row now in its place.
+    const row =
+      all.find((each) => rowLink(each).pathname === current.url) ||
+      all[Math.min(current.index, all.length - 1)];
+    if (row) markCurrent(row);
+  }
+  // (A timeline answer also swaps the header, out of band: not the region, wait for it.)
+  if (!spot || region.id !== spot.region) return;
+  const item = [...region.querySelectorAll("tbody tr, li.message")].find(
+    (each) => itemKey(each) === spot.key,
+  );
+  const control = item && item.querySelectorAll(CONTROLS)[spot.at];
+  if (control && focusLost()) control.focus({ preventScroll: true });
+  spot = null;
+});
+
+// --- The keys ----------------------------------------------------------------------------
+
+// The dialog is modal: Esc closes it, and the browser puts focus back where it was, unless
+// that element is gone (the list refreshed behind the dialog): then on the current row.
+function showHelp() {
+  const dialog = document.getElementById("shortcuts");
+  if (!dialog) return false;
+  dialog.showModal();
+  return true;
+}
+document.getElementById("shortcuts")?.addEventListener("close", (event) => {
+  const row = currentRow();
+  const stranded = focusLost() || event.target.contains(document.activeElement);
+  if (row && stranded) rowLink(row).focus({ preventScroll: true });
+});
+
+const SHORTCUTS = {
+  "?": showHelp,
+  "/": () => focusField(document.querySelector("input[name=q]")),
+  j: () => moveRow(1),
+  k: () => moveRow(-1),
+  x: toggleRow,
+  Enter: openRow,
+  r: () => focusField(document.querySelector("#actions form.reply textarea[name=body]")),
+  a: () => focusField(document.querySelector("#actions select[name=user_id]")),
+};
+
+function fieldKey(event, field) {
+  if (field.closest("dialog")) return false;
+  if (event.key === "Escape" && !event.ctrlKey && !event.shiftKey) {
+    field.blur(); // and keep what was typed (a search box would clear itself)
+    return true;
+  }
+  const form = field.form?.closest("#actions") && field.form;
+  if (event.key === "Enter" && event.ctrlKey && !event.shiftKey && form) {
+    form.requestSubmit(); // as the Send button does: validation, then htmx
+    return true;
+  }
+  return false;
+}
+
+document.addEventListener("keydown", (event) => {
+  if (event.defaultPrevented || event.isComposing || event.altKey || event.metaKey) return;
+  const target = event.target;
+  let handled = false;
+  if (typing(target)) {
+    handled = fieldKey(event, target);
+  } else if (!event.ctrlKey && !document.querySelector("dialog[open]")) {
+    handled = Object.hasOwn(SHORTCUTS, event.key) && SHORTCUTS[event.key]();
+  }
+  if (handled) event.preventDefault();
+});

@@ -1,0 +1,112 @@
+"""In real Chromium: the list and a conversation without the mouse (static/js/keys.js)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from dashboard.accounts.roles import TEAM_LEAD
+from tests.support.browser import screenshot
+
+pytestmark = pytest.mark.browser
+ROWS = "#conversation-results tbody tr"
+CURRENT = "#conversation-results tr.is-current"
+
+
+def _open_list(sign_in, dashboard):
+    page = sign_in(TEAM_LEAD)
+    page.goto(dashboard.url + "/")
+    expect(page.locator(ROWS).first).to_be_visible()
+    return page
+
+
+def _row_urls(page, count: int) -> list[str]:
+    return [
+        page.locator(ROWS).nth(i).locator("a[href]").first.get_attribute("href")
+        for i in range(count)
+    ]
+
+
+def _wait_for_a_refresh(page) -> None:
+    """Until the list has re-rendered itself (it does every second in these tests)."""
+    page.evaluate("document.getElementById('conversation-results').dataset.old = 'yes'")
+    expect(page.locator("#conversation-results[data-old]")).to_have_count(0)
+
+
+def test_j_and_k_move_the_current_row_and_enter_opens_it(sign_in, dashboard):
+    page = _open_list(sign_in, dashboard)
+    urls = _row_urls(page, 3)
+    current = page.locator(CURRENT)
+    for key, expected in [("j", 0), ("j", 1), ("k", 0), ("j", 1)]:
+        page.keyboard.press(key)
+        expect(current).to_have_count(1)
+        expect(current.locator("a[href]").first).to_have_attribute("href", urls[expected])
+        expect(current.locator("a[href]").first).to_be_focused()  # a screen reader follows
+    screenshot(page, "list-current-row")
+    _wait_for_a_refresh(page)
+    expect(current.locator("a[href]").first).to_have_attribute("href", urls[1])
+    expect(current.locator("a[href]").first).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(dashboard.url + urls[1])
+
+
+def test_x_ticks_the_current_rows_checkbox_and_does_nothing_without_one(sign_in, dashboard):
+    page = _open_list(sign_in, dashboard)
+    # The list holds still (no refresh would take the checkbox this test adds away).
+    page.evaluate("document.addEventListener('htmx:beforeRequest', e => e.preventDefault())")
+    page.keyboard.press("x")  # no current row yet: nothing
+    page.keyboard.press("j")
+    page.keyboard.press("x")  # no checkbox in the row (until bulk selection has one): nothing
+    expect(page.locator(CURRENT)).to_have_count(1)
+    page.evaluate(
+        """() => {
+          const row = document.querySelector('#conversation-results tr.is-current');
+          if (row.querySelector('input[type=checkbox]')) return;
+          const box = document.createElement('input');
+          box.type = 'checkbox'; box.name = 'conversation';
+          row.cells[0].prepend(box);
+        }"""
+    )
+    box = page.locator(f"{CURRENT} input[type=checkbox]").first
+    expect(box).not_to_be_checked()
+    page.keyboard.press("x")
+    expect(box).to_be_checked()
+    page.keyboard.press("j")  # the ticked box keeps its tick; x works on the new row
+    page.keyboard.press("k")
+    page.keyboard.press("x")
+    expect(box).not_to_be_checked()
+
+
+def test_slash_focuses_the_search_box_and_a_j_typed_there_is_a_j(sign_in, dashboard):
+    page = _open_list(sign_in, dashboard)
+    search = page.locator("input[name=q]")
+    page.keyboard.press("/")
+    expect(search).to_be_focused()
+    page.keyboard.press("j")
+    expect(search).to_have_value("j")
+    expect(page.locator(CURRENT)).to_have_count(0)
+    page.keyboard.press("Escape")  # leaves the field, keeps the text
+    expect(search).not_to_be_focused()
+    expect(search).to_have_value("j")
+
+
+def test_question_mark_shows_the_shortcuts_and_escape_closes_them(sign_in, dashboard):
+    page = _open_list(sign_in, dashboard)
+    urls = _row_urls(page, 1)
+    page.keyboard.press("j")
+    page.keyboard.press("?")
+    dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Next, previous conversation")
+    expect(dialog).to_contain_text("Write a reply")
+    screenshot(page, "shortcuts-dialog")
+    page.keyboard.press("j")  # not obeyed behind the dialog
+    _wait_for_a_refresh(page)  # the row focus goes back to is a new element
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(page.locator(CURRENT).locator("a[href]").first).to_have_attribute("href", urls[0])
+    expect(page.locator(CURRENT).locator("a[href]").first).to_be_focused()  # back where it was
+    page.get_by_role("button", name="Keyboard shortcuts").click()  # without the keyboard
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Close").click()
+    expect(dialog).to_be_hidden()
