@@ -139,6 +139,64 @@ document.addEventListener("htmx:afterSwap", (event) => {
   spot = null;
 });
 
+// --- The action panel: after an action, focus goes back where the person was ------------
+// Every action re-renders the whole panel (#actions), the control used with it. Noted
+// when the form is submitted (before htmx disables its button, which drops focus), then
+// focused in the new panel: the field that was used; for a button, the form's first
+// typing field (the reply box, the assignee menu), ready for the next one; when the form
+// came back with errors, the first invalid field or else its error; when the form is gone
+// (closed, all read), the panel's notice.
+
+let used = null; // {form, action, name, typed, control}
+
+document.addEventListener(
+  "submit",
+  (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.closest("#actions")) return;
+    const active = document.activeElement;
+    const control = form.contains(active) ? active : event.submitter;
+    const action = form.getAttribute("action");
+    used = { form, action, name: control?.name, typed: typing(control), control };
+  },
+  true, // before htmx's own submit handler on the form
+);
+
+function focusable(element) {
+  if (!element.matches(CONTROLS)) element.tabIndex = -1; // focusable from script only
+  return element;
+}
+
+function landing(panel) {
+  const form = [...panel.querySelectorAll("form")].find(
+    (each) => each.getAttribute("action") === used.action,
+  );
+  if (!form) return focusable(panel.querySelector("[role=status]") || panel);
+  const invalid = form.querySelector("[aria-invalid=true]");
+  if (invalid) return invalid;
+  const error = form.querySelector(".error[role=alert]:not([hidden])");
+  if (error) return focusable(error);
+  const same = used.typed && form.elements.namedItem(used.name);
+  if (same instanceof HTMLElement) return same;
+  return form.querySelector(TYPING) || form.querySelector("button") || focusable(form);
+}
+
+document.addEventListener("htmx:afterSwap", (event) => {
+  const panel = event.target;
+  if (panel.id !== "actions" || !used) return;
+  // Unless the person has gone elsewhere meanwhile.
+  if (focusLost() || panel.contains(document.activeElement)) landing(panel).focus();
+  used = null;
+});
+
+// No new panel (Flownally refused it with an error, or the request failed): back to the
+// control used, enabled again by now.
+document.addEventListener("htmx:afterRequest", (event) => {
+  if (!used || event.detail.elt !== used.form) return;
+  if (used.control?.isConnected && focusLost()) used.control.focus();
+  used = null;
+});
+
 // --- The keys ----------------------------------------------------------------------------
 
 // The dialog is modal: Esc closes it, and the browser puts focus back where it was, unless

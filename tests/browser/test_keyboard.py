@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from dashboard.accounts.roles import TEAM_LEAD
+from dashboard.accounts.roles import SUPERVISOR, TEAM_LEAD
+from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
 from tests.support.browser import screenshot
 
 pytestmark = pytest.mark.browser
+ANNA = f"/conversations/{REFERENCE_CONVERSATION_ID}/"
 ROWS = "#conversation-results tbody tr"
 CURRENT = "#conversation-results tr.is-current"
 
@@ -110,3 +112,48 @@ def test_question_mark_shows_the_shortcuts_and_escape_closes_them(sign_in, dashb
     expect(dialog).to_be_visible()
     dialog.get_by_role("button", name="Close").click()
     expect(dialog).to_be_hidden()
+
+
+def test_r_ctrl_enter_sends_once_and_focus_stays_in_the_reply_box(sign_in, sim, dashboard):
+    page = sign_in(SUPERVISOR)
+    page.goto(dashboard.url + ANNA)
+    box = page.locator("textarea[name=body]")
+    page.keyboard.press("r")
+    expect(box).to_be_focused()
+    page.keyboard.type("On its way, ready at 5")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#actions")).to_contain_text("Message sent.")
+    expect(page.locator("#timeline li.message").last).to_contain_text("On its way, ready at 5")
+    assert len(sim.logged(2, "POST", timeout=1)) == 1
+    expect(box).to_be_focused()
+    expect(box).to_have_value("")  # a fresh form, ready for the next one
+    page.keyboard.press("Escape")
+    expect(box).not_to_be_focused()
+
+
+def test_a_reassigns_with_the_keyboard_alone_and_focus_returns_to_the_menu(sign_in, dashboard):
+    page = sign_in(SUPERVISOR)
+    page.goto(dashboard.url + ANNA)
+    menu = page.locator("select[name=user_id]")
+    page.keyboard.press("a")
+    expect(menu).to_be_focused()
+    page.keyboard.type("Ola")  # the menu's own type-to-select
+    expect(menu.locator("option:checked")).to_have_text("Ola Kozłowska")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Reassign")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#actions")).to_contain_text("Conversation reassigned.")
+    expect(page.locator("#conversation-head")).to_contain_text("Ola Kozłowska")
+    expect(menu).to_be_focused()
+
+
+def test_a_refused_reply_puts_focus_on_the_field_it_concerns(sign_in, dashboard):
+    page = sign_in(SUPERVISOR)
+    page.goto(dashboard.url + ANNA)
+    page.keyboard.press("r")
+    page.keyboard.press("Control+Enter")  # an empty text
+    expect(page.locator("#actions")).to_contain_text("Write a message.")
+    box = page.locator("textarea[name=body]")
+    expect(box).to_be_focused()
+    expect(box).to_have_attribute("aria-invalid", "true")
+    expect(box).to_have_accessible_description("Write a message.")  # read with the field
