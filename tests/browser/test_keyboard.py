@@ -157,3 +157,24 @@ def test_a_refused_reply_puts_focus_on_the_field_it_concerns(sign_in, dashboard)
     expect(box).to_be_focused()
     expect(box).to_have_attribute("aria-invalid", "true")
     expect(box).to_have_accessible_description("Write a message.")  # read with the field
+
+
+def test_the_reply_box_is_one_tab_and_enter_from_the_top(sign_in, dashboard):
+    page = sign_in(SUPERVISOR)
+    page.goto(dashboard.url + ANNA)
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to reply")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()  # shown when focused
+    screenshot(page, "conversation-skip-link")
+    page.keyboard.press("Enter")
+    expect(page.locator("textarea[name=body]")).to_be_focused()
+
+
+def test_a_team_lead_skips_to_the_assignee_menu(sign_in, dashboard):
+    page = sign_in(TEAM_LEAD)
+    page.goto(dashboard.url + ANNA)
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to assignee")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("select[name=user_id]")).to_be_focused()
