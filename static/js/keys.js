@@ -94,6 +94,42 @@ document.addEventListener("focusin", (event) => {
   if (row && rowLink(row)) markCurrent(row);
 });
 
+// --- Reactions: one Tab stop per message ------------------------------------------------
+// A message's reaction buttons are a toolbar (role=toolbar): Tab reaches one of them, the
+// arrow keys, Home and End the others, so the reply box is not five Tabs per message
+// away. Without this script every button is a Tab stop, as before.
+
+function setTabStop(bar, stop) {
+  for (const button of bar.querySelectorAll("button")) button.tabIndex = button === stop ? 0 : -1;
+}
+
+function setUpToolbars(root) {
+  for (const bar of root.querySelectorAll("[role=toolbar]")) {
+    const buttons = [...bar.querySelectorAll("button")];
+    setTabStop(bar, buttons.find((button) => button === document.activeElement) || buttons[0]);
+  }
+}
+
+function toolbarKey(event) {
+  const bar = event.target.closest("[role=toolbar]");
+  if (!bar || event.shiftKey) return false;
+  const buttons = [...bar.querySelectorAll("button")];
+  const at = buttons.indexOf(event.target);
+  const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: buttons.length - 1 }[event.key];
+  if (at < 0 || to === undefined) return false;
+  const button = buttons[(to + buttons.length) % buttons.length];
+  setTabStop(bar, button);
+  button.focus();
+  return true;
+}
+
+document.addEventListener("focusin", (event) => {
+  const bar = event.target.closest && event.target.closest("[role=toolbar]");
+  if (bar) setTabStop(bar, event.target);
+});
+setUpToolbars(document);
+document.addEventListener("htmx:load", (event) => setUpToolbars(event.target));
+
 // --- Self-refreshing regions: the list's results and the timeline ------------------------
 // htmx replaces them whole, and with them the element that had focus. Before the swap,
 // note the row or message focus is in and which of its controls; afterwards focus that
@@ -245,7 +281,7 @@ document.addEventListener("keydown", (event) => {
   if (typing(target)) {
     handled = fieldKey(event, target);
   } else if (!event.ctrlKey && !document.querySelector("dialog[open]")) {
-    handled = Object.hasOwn(SHORTCUTS, event.key) && SHORTCUTS[event.key]();
+    handled = toolbarKey(event) || (Object.hasOwn(SHORTCUTS, event.key) && SHORTCUTS[event.key]());
   }
   if (handled) event.preventDefault();
 });

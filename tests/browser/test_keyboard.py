@@ -35,6 +35,25 @@ def _wait_for_a_refresh(page) -> None:
     expect(page.locator("#conversation-results[data-old]")).to_have_count(0)
 
 
+def _tab_stops_to(page, selector: str, limit: int = 200) -> list[str]:
+    """Tab from the top of the page until `selector` has focus: where each press landed,
+    as "timeline" (inside the messages) or the element's tag."""
+    stops = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        stops.append(
+            page.evaluate(
+                "s => document.activeElement.matches(s) ? 'target'"
+                " : document.activeElement.closest('#timeline') ? 'timeline'"
+                " : document.activeElement.tagName",
+                selector,
+            )
+        )
+        if stops[-1] == "target":
+            return stops
+    raise AssertionError(f"{selector} not reached in {limit} Tab presses")
+
+
 def test_j_and_k_move_the_current_row_and_enter_opens_it(sign_in, dashboard):
     page = _open_list(sign_in, dashboard)
     urls = _row_urls(page, 3)
@@ -178,3 +197,33 @@ def test_a_team_lead_skips_to_the_assignee_menu(sign_in, dashboard):
     expect(page.get_by_role("link", name="Skip to assignee")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("select[name=user_id]")).to_be_focused()
+
+
+def test_a_messages_reactions_are_one_tab_stop_and_arrows_move_between_them(sign_in, dashboard):
+    page = sign_in(SUPERVISOR)
+    page.goto(dashboard.url + ANNA)
+    toolbars = page.get_by_role("toolbar", name="React").count()
+    assert toolbars == page.locator("#timeline li.message").count() == 3
+    stops = _tab_stops_to(page, "textarea[name=body]")
+    assert stops.count("timeline") == toolbars  # five buttons each, one Tab stop each
+    second = page.locator("#timeline li.message").nth(1)
+    bar = second.get_by_role("toolbar", name="React")
+    bar.get_by_role("button").first.focus()
+    page.keyboard.press("ArrowRight")
+    expect(bar.get_by_role("button").nth(1)).to_be_focused()
+    page.keyboard.press("End")
+    expect(bar.get_by_role("button").last).to_be_focused()
+    page.keyboard.press("ArrowRight")  # round to the first
+    expect(bar.get_by_role("button").first).to_be_focused()
+    page.keyboard.press("Tab")  # out of the toolbar, to the next message's
+    expect(page.locator("#timeline li.message").nth(2).get_by_role("button").first).to_be_focused()
+
+
+def test_focus_stays_on_a_reaction_button_when_the_timeline_re_renders(sign_in, dashboard):
+    page = sign_in(SUPERVISOR)
+    page.goto(dashboard.url + ANNA)
+    message = page.locator("#timeline li.message").nth(1)
+    message.get_by_title("React with 👍").focus()
+    page.keyboard.press("Enter")
+    expect(message.locator(".reactions")).to_contain_text("👍")
+    expect(message.get_by_title("Remove 👍")).to_be_focused()
