@@ -75,27 +75,31 @@ def test_x_ticks_the_current_rows_checkbox_and_does_nothing_without_one(sign_in,
     page = _open_list(sign_in, dashboard)
     # The list holds still (no refresh would take the checkbox this test adds away).
     page.evaluate("document.addEventListener('htmx:beforeRequest', e => e.preventDefault())")
+    checked = page.locator("#conversation-results input[type=checkbox]:checked")
     page.keyboard.press("x")  # no current row yet: nothing
     page.keyboard.press("j")
-    page.keyboard.press("x")  # no checkbox in the row (until bulk selection has one): nothing
     expect(page.locator(CURRENT)).to_have_count(1)
+    # A row without a checkbox (whether or not the list has them): x does nothing.
+    page.evaluate(
+        "document.querySelectorAll('#conversation-results tr.is-current input').forEach(i => i.remove())"
+    )
+    page.keyboard.press("x")
+    expect(checked).to_have_count(0)
     page.evaluate(
         """() => {
-          const row = document.querySelector('#conversation-results tr.is-current');
-          if (row.querySelector('input[type=checkbox]')) return;
           const box = document.createElement('input');
           box.type = 'checkbox'; box.name = 'conversation';
-          row.cells[0].prepend(box);
+          document.querySelector('#conversation-results tr.is-current').cells[0].prepend(box);
         }"""
     )
-    box = page.locator(f"{CURRENT} input[type=checkbox]").first
-    expect(box).not_to_be_checked()
+    box = page.locator(f"{CURRENT} input[type=checkbox]")
     page.keyboard.press("x")
     expect(box).to_be_checked()
-    page.keyboard.press("j")  # the ticked box keeps its tick; x works on the new row
+    page.keyboard.press("j")  # the tick stays with its row; x works on the current one
     page.keyboard.press("k")
     page.keyboard.press("x")
     expect(box).not_to_be_checked()
+    expect(checked).to_have_count(0)
 
 
 def test_slash_focuses_the_search_box_and_a_j_typed_there_is_a_j(sign_in, dashboard):
