@@ -182,6 +182,19 @@ def test_a_refused_reply_puts_focus_on_the_field_it_concerns(sign_in, dashboard)
     expect(box).to_have_accessible_description("Write a message.")  # read with the field
 
 
+def test_after_closing_focus_is_on_the_panels_notice(sign_in, dashboard):
+    page = sign_in(TEAM_LEAD)
+    page.goto(dashboard.url + ANNA)
+    page.get_by_text("Close conversation…").focus()
+    page.keyboard.press("Enter")  # opens the confirmation
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Yes, close it")).to_be_focused()
+    page.keyboard.press("Enter")
+    notice = page.locator("#actions [role=status]")
+    expect(notice).to_have_text("Conversation closed.")
+    expect(notice).to_be_focused()  # the form is gone: what happened, where focus is
+
+
 def test_the_reply_box_is_one_tab_and_enter_from_the_top(sign_in, dashboard):
     page = sign_in(SUPERVISOR)
     page.goto(dashboard.url + ANNA)
