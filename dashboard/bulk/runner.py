@@ -58,6 +58,9 @@ def run(job_id: int) -> Stopped:
     with ThreadPoolExecutor(concurrency, thread_name_prefix="bulk") as pool:
         while True:
             while not stop.is_set() and outage is None and len(running) < concurrency:
+                if _cancelled(job_id):  # asked before the next item: it never starts
+                    stop.set()
+                    break
                 item = next(pending, None)
                 if item is None:
                     break
@@ -79,7 +82,7 @@ def run(job_id: int) -> Stopped:
                     stop.set()
             if now - checked >= CHECK_EVERY:
                 checked = now
-                if Job.objects.filter(pk=job_id, cancel_requested=True).exists():
+                if _cancelled(job_id):  # also stops waits (429) of items in flight
                     stop.set()
     if lost:
         logger.warning("bulk job %s: its lease went to another runner; stopping", job_id)
@@ -92,6 +95,10 @@ def run(job_id: int) -> Stopped:
         return Stopped("outage", owner, outage.reason)
     record.job_finished(job, Job.State.DONE)
     return Stopped("finished")
+
+
+def _cancelled(job_id: int) -> bool:
+    return Job.objects.filter(pk=job_id, cancel_requested=True).exists()
 
 
 def _tried(item: Item) -> acting.Work:
