@@ -141,7 +141,7 @@ def test_a_conversation_changed_after_the_preview_is_skipped_and_reported(
 
 
 def test_cancel_before_a_worker_starts_it_does_nothing(flownally, lead, fast_jobs):
-    job, chosen, _ = _reassign(lead, flownally, 5)
+    job, _, _ = _reassign(lead, flownally, 5)
     answer = lead.post(f"/bulk/{job.pk}/cancel/")
     assert answer.status_code == 302
     drain()
