@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from unittest import mock
 
 from django.db import connections
 from django_tasks_db.management.commands.db_worker import Worker
@@ -30,8 +31,14 @@ def _worker(*, batch: bool, interval: float = 0.05) -> Worker:
 
 
 def drain() -> None:
-    """Run every ready task (and those they enqueue, once ready) to the end."""
-    _worker(batch=True).run()
+    """Run every ready task (and those they enqueue, once ready) to the end.
+
+    The worker closes "old" connections between tasks, as Django does between requests;
+    inside a test's transaction (autocommit off) that would close the test's own
+    connection on PostgreSQL, so here it is left open."""
+    module = "django_tasks_db.management.commands.db_worker.close_old_connections"
+    with mock.patch(module, lambda: None):
+        _worker(batch=True).run()
 
 
 @contextmanager
