@@ -41,7 +41,4 @@ def cancel(job: Job) -> None:
     """Stop before the next item. A job no worker is running ends at once; a running one
     ends when its runner sees the request (items in flight finish; done ones stay done)."""
     Job.objects.filter(pk=job.pk).update(cancel_requested=True)
-    with transaction.atomic():
-        job = Job.objects.select_for_update().get(pk=job.pk)
-        if job.state in (Job.State.QUEUED, Job.State.PAUSED) and not job.lease_owner:
-            record.job_finished(job, Job.State.CANCELLED)
+    record.job_finished(job, Job.State.CANCELLED, unless_running=True)

@@ -51,16 +51,21 @@ def item_done(job: Job, item: Item, result: acting.Result) -> None:
         ).save()
 
 
-def job_finished(job: Job, state: str) -> None:
+def job_finished(job: Job, state: str, *, unless_running: bool = False) -> bool:
     """The job ends (done or cancelled): items never started are marked so, and the job's
-    own audit entry says how it went."""
+    own audit entry says how it went. False if it had already ended (or, with
+    `unless_running`, a runner holds it: that runner ends it)."""
     now = timezone.now()
+    waiting = {"state__in": (Job.State.QUEUED, Job.State.PAUSED), "lease_owner": ""}
     with transaction.atomic():
         # Only once, whoever gets here first (a cancel and a runner may both try).
-        if not Job.objects.filter(pk=job.pk, state__in=Job.ACTIVE).update(
+        ending = Job.objects.filter(pk=job.pk, state__in=Job.ACTIVE)
+        if unless_running:
+            ending = ending.filter(**waiting)
+        if not ending.update(
             state=state, finished_at=now, lease_owner="", lease_until=None, note=""
         ):
-            return
+            return False
         if state == Job.State.CANCELLED:
             job.items.filter(state=Item.State.PENDING).update(
                 state=Item.State.CANCELLED, finished_at=now
@@ -74,6 +79,7 @@ def job_finished(job: Job, state: str) -> None:
             if tally[Item.State.FAILED]
             else AuditEntry.Outcome.OK,
         ).save()
+    return True
 
 
 def tally_of(job: Job) -> Counter[str]:

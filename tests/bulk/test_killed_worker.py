@@ -80,7 +80,11 @@ def test_a_worker_killed_mid_job_is_replaced_and_each_conversation_is_acted_on_o
     log = tmp_path / "workers.log"
     first = _worker(env, log)
     try:
-        _until(lambda: sum(processed(sim).values()) >= kill_after, 30, "the job did not start")
+        _until(
+            lambda: sum(processed(sim).values()) >= kill_after,
+            60,
+            f"the job did not start: {log.read_text()[-3000:]}",
+        )
         os.killpg(first.pid, signal.SIGKILL)  # mid-job, requests in flight
         first.wait(timeout=10)
         killed = _state(db, job_id)
@@ -95,7 +99,7 @@ def test_a_worker_killed_mid_job_is_replaced_and_each_conversation_is_acted_on_o
         if first.poll() is None:
             os.killpg(first.pid, signal.SIGKILL)
     acted = processed(sim)
-    assert len(acted) == COUNT and set(acted.values()) == {1}, acted
+    assert len(acted) == COUNT and set(acted.values()) == {1}, (acted, log.read_text()[-3000:])
     with sqlite3.connect(db) as conn:
         states = dict(conn.execute("SELECT state, count(*) FROM bulk_item GROUP BY state"))
         lost = conn.execute(
