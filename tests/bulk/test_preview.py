@@ -130,3 +130,21 @@ def test_viewers_see_no_checkboxes_and_leads_do(flownally, client_as):
             html = client.get(url).content.decode()
             assert ('data-select="rows"' in html) is shown, (role, url)
             assert ('id="bulk-form"' in html) is shown, (role, url)
+
+
+def test_a_viewer_may_not_open_or_cancel_a_job(flownally, lead, client_as):
+    lead.post("/bulk/", {"action": "close", "match": "assignee=unassigned"})
+    job = Job.objects.get()
+    viewer = client_as(VIEWER)
+    assert viewer.get(f"/bulk/{job.pk}/").status_code == 403
+    assert viewer.post(f"/bulk/{job.pk}/cancel/").status_code == 403
+    job.refresh_from_db()
+    assert not job.cancel_requested
+
+
+def test_a_team_page_row_selects_that_member_s_conversations(flownally, lead):
+    held = _by_assignee(flownally.open_queue())
+    member = max((uid for uid in held if uid), key=lambda uid: len(held[uid]))
+    response = lead.post("/bulk/preview/", {"action": "close", "holder": member})
+    assert sorted(s.conversation_id for s in response.context["plan"].steps) == sorted(held[member])
+    assert ("match", f"assignee={member}") in response.context["fields"]
