@@ -35,6 +35,11 @@ EXPOSE 8000
 # Two workers (a 2-core host) with eight threads each: a request mostly waits on Flownally, and
 # with four, 200 viewers queued for threads (make bench: p95 148 ms). Keep-alive outlasts
 # the 2 s poll interval, so a polling browser keeps its connection.
+# The background worker (bulk actions) is this same image with another command, one or more
+# containers beside the web ones, same environment (DATABASE_URL above all):
+#   docker run --env-file … IMAGE python manage.py db_worker --no-reload
+# It finishes its current job on SIGTERM; a worker killed mid-job has the job taken over
+# by another after BULK_LEASE_SECONDS (see dashboard/bulk/recovery.py).
 CMD ["gunicorn", "dashboard.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "8", "--keep-alive", "5", "--access-logfile", "-"]
 
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \

@@ -93,6 +93,14 @@ OPEN_QUEUE_REFRESH_SECONDS = env.int("OPEN_QUEUE_REFRESH_SECONDS", default=10)
 OPEN_QUEUE_IDLE_SECONDS = env.int("OPEN_QUEUE_IDLE_SECONDS", default=600)
 WALLBOARD_FAILED_WINDOW_MINUTES = env.int("WALLBOARD_FAILED_WINDOW_MINUTES", default=60)
 WALLBOARD_FAILED_SCAN = env.int("WALLBOARD_FAILED_SCAN", default=20)
+# Bulk actions (dashboard/bulk/): upstream calls at the same time per job; seconds a worker
+# holds a job between heartbeats (a worker that dies gives its job up after this long);
+# seconds a job waits before trying again while Flownally is down; the most conversations
+# one job may take.
+BULK_CONCURRENCY = env.int("BULK_CONCURRENCY", default=10)
+BULK_LEASE_SECONDS = env.int("BULK_LEASE_SECONDS", default=30)
+BULK_RESUME_SECONDS = env.int("BULK_RESUME_SECONDS", default=30)
+BULK_MAX_CONVERSATIONS = env.int("BULK_MAX_CONVERSATIONS", default=2000)
 # Threads per process for fetching a page's independent calls at the same time.
 FLOWNALLY_FANOUT_WORKERS = env.int("FLOWNALLY_FANOUT_WORKERS", default=32)
 if not FLOWNALLY_API_URL.startswith(("http://", "https://")):
@@ -113,8 +121,16 @@ INSTALLED_APPS = [
     "dashboard.accounts",
     "dashboard.conversations",
     "dashboard.wallboard",
+    # Before django_tasks_db: its db_worker command is dashboard/bulk's (it also takes over
+    # jobs whose worker died).
+    "dashboard.bulk",
+    "django_tasks_db",
     "dashboard.simulator",
 ]
+
+# Background jobs (bulk actions) on Django's tasks framework: rows in the database, run by
+# `manage.py db_worker` (any number of them; no two take the same task).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -129,6 +145,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A bulk job that finished while its creator was elsewhere: told on their next page.
+    "dashboard.bulk.notices.FinishedJobsMiddleware",
 ]
 
 ROOT_URLCONF = "dashboard.urls"

@@ -28,12 +28,14 @@ class AuditEntry(models.Model):
         KIOSK_REVOKE = "kiosk_revoke", "Revoked a kiosk link"
         ACCOUNT_CREATE = "account_create", "Created an account"
         ACCOUNT_CHANGE = "account_change", "Changed an account"
+        BULK = "bulk", "Ran a bulk action"
 
     class Outcome(models.TextChoices):
         OK = "ok", "Done"
         REFUSED = "refused", "Refused by Flownally"
         FAILED = "failed", "Failed"
         UNKNOWN = "unknown", "Unknown (no answer)"
+        SKIPPED = "skipped", "Skipped (changed since the preview)"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from dashboard.accounts import members
 from dashboard.accounts.roles import perm
+from dashboard.bulk import toolbar
 from dashboard.conversations.filters import (
     INTERACTED,
     ME,
@@ -55,13 +56,18 @@ def conversation_list(request: HtmxHttpRequest) -> HttpResponse:
         queue = reading.current()
         _from_index(state, queue, me, context)
     else:
-        queue = reading.peek()
+        # Those who may act in bulk keep the index walked ("Select all N matching" needs
+        # it) without waiting for it; for everyone else it is a bonus when it is there.
+        may_bulk = toolbar.allowed(request.user)["any"]
+        queue = reading.current(wait=0) if may_bulk else reading.peek()
         users, inboxes = _from_flownally(state, context)
         found = None
         if queue.index is not None:
             found = search.find(queue.index, state.criteria(me), state.sort)
             users, inboxes = queue.index.users, queue.index.inboxes
         context["menus"] = _menus(users, inboxes, found, state, me)
+        context["found"] = found
+    _bulk(request, state, queue, me, context)
     context.update(
         state=context.get("state", state),
         queue=queue,
@@ -77,6 +83,26 @@ def conversation_list(request: HtmxHttpRequest) -> HttpResponse:
         template += "#results"
     status = 200 if context["problem"] is None else 502
     return render(request, template, context, status=status)
+
+
+def _bulk(
+    request: HtmxHttpRequest,
+    state: ListState,
+    queue: reading.Reading,
+    me: str | None,
+    context: dict,
+) -> None:
+    """Checkboxes and the bulk toolbar, for those who may act; "Select all N matching"
+    when the open-queue index can say which match (closed ones are not in it)."""
+    context["bulk"] = toolbar.context(request.user, queue.index)
+    found = context.get("found")
+    if found is not None and not (state.asks_closed and not state.criteria(me).statuses):
+        count = len(found.matches)
+        context.update(
+            match_count=count,
+            match_query=state.restart().query(),
+            match_label=f"Select all {count} matching this filter",
+        )
 
 
 def _from_flownally(state: ListState, context: dict) -> tuple[dict, dict]:

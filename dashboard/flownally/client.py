@@ -146,14 +146,15 @@ def iter_conversations(**filters: Any) -> Iterator[Conversation]:
     return _walk(conversation_list, **filters)
 
 
-def conversation_get(conversation_id: str) -> ConversationDetails:
-    """GET /conversations/{id}: the conversation with its sendability window."""
+def conversation_get(conversation_id: str, *, cached: bool = True) -> ConversationDetails:
+    """GET /conversations/{id}: the conversation with its sendability window.
+    `cached=False` reads past the cache: to check it just before acting on it."""
     cid = valid_id("cnv", conversation_id)
     found = _read(
         f"/conversations/{cid}",
         "GET /conversations/{id}",
         None,
-        settings.FLOWNALLY_CACHE_TTL_CONVERSATION,
+        settings.FLOWNALLY_CACHE_TTL_CONVERSATION if cached else 0,
         (f"cnv:{cid}",),
     )
     return ConversationDetails.from_api(found.value)

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from dashboard.accounts.roles import perm
+from dashboard.bulk import toolbar
 from dashboard.core.htmx import HtmxHttpRequest
 from dashboard.openqueue import reading
 from dashboard.openqueue.index import Index, interval
@@ -30,6 +31,14 @@ def team(request: HtmxHttpRequest) -> HttpResponse:
     context = {"queue": queue, "refresh_seconds": interval(), "rows": []}
     if queue.index is not None:
         context |= _rows(queue.index)
+        # A row's checkbox selects that member's conversations; "all" is the whole queue.
+        count = len(queue.index.conversations)
+        context |= {
+            "bulk": toolbar.context(request.user, queue.index),
+            "match_count": count,
+            "match_query": "",
+            "match_label": f"Select all {count} open conversations",
+        }
     template = PAGE + "#team-table" if request.htmx else PAGE
     return render(request, template, context, status=200 if queue.index else 502)
 

@@ -1,5 +1,5 @@
-"""`make demo` as a user runs it: on ports of their choosing, stopped by SIGTERM as well as
-Ctrl-C, leaving neither server behind."""
+"""`make demo` as a user runs it: on ports of their choosing, with a background worker,
+stopped by SIGTERM as well as Ctrl-C, leaving no server or worker behind."""
 
 from __future__ import annotations
 
@@ -17,6 +17,20 @@ from dashboard.core.processes import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
+
+
+def _in_session(session: int, word: str) -> list[int]:
+    """Processes of `session` (make's, and everything it started) whose command has `word`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError):
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[3]) == session and word in command:
+            found.append(int(entry.name))
+    return found
 
 
 def _listening(port: int) -> bool:
@@ -56,6 +70,7 @@ def test_make_demo_runs_on_the_chosen_ports_and_stops_both_servers(tmp_path, sto
             # The list comes from the simulator on SIM_PORT.
             assert "Anna Kowalska" in signed_in.text
         assert _listening(sim_port)
+        assert _in_session(make.pid, "db_worker"), "no background worker for bulk actions"
     finally:
         if stop == signal.SIGINT:
             os.killpg(make.pid, stop)  # Ctrl-C: the terminal signals the whole group
@@ -64,3 +79,4 @@ def test_make_demo_runs_on_the_chosen_ports_and_stops_both_servers(tmp_path, sto
         output, _ = make.communicate(timeout=30)
     assert f"http://127.0.0.1:{demo_port}/" in output
     assert not _listening(demo_port) and not _listening(sim_port), output
+    assert not _in_session(make.pid, "db_worker"), output

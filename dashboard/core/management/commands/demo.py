@@ -1,4 +1,5 @@
-"""`python manage.py demo`: the simulator and the dashboard together, until Ctrl-C or SIGTERM."""
+"""`python manage.py demo`: the simulator, the dashboard and a background worker (bulk
+actions) together, until Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
@@ -56,16 +57,32 @@ class Command(BaseCommand):
             except StartupError as error:
                 raise CommandError(str(error)) from error
             call_command("create_demo_accounts")
+            # Bulk actions run in a background worker, as in production (same settings
+            # and database; `--no-reload`: stopped below, not by a reloader of its own).
+            worker = subprocess.Popen(
+                [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.5"],
+                env=os.environ | {"FLOWNALLY_API_URL": settings.FLOWNALLY_API_URL},
+            )
             self.stdout.write(
                 f"Dashboard: http://127.0.0.1:{port}/  "
-                f"wallboard: http://127.0.0.1:{port}/wallboard/  (Ctrl-C stops both)"
+                f"wallboard: http://127.0.0.1:{port}/wallboard/  (Ctrl-C stops everything)"
             )
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
         except KeyboardInterrupt:
             pass
         finally:
-            simulator.terminate()
-            simulator.wait(timeout=10)
+            # The worker first: a job it is running may still need the simulator. It
+            # finishes its current job on SIGTERM; after 10 s it is killed (the job is
+            # taken over by the next worker, its items replayed, not repeated).
+            for process in (worker, simulator):
+                if process is None:
+                    continue
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=5)
 
 
 def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
