@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import browser, export, processes, report, scenarios
+from bench import browser, bulk, export, processes, report, scenarios
 from bench.load import OK_STATUSES, wrk_available
 from bench.processes import BenchError, Process
 from bench.scenarios import FILTERED_LIST, STALE_V, WALLBOARD_REFRESH, Cast, Dashboard, Scenario
@@ -224,6 +224,16 @@ def _reads_index(scenario: Scenario) -> bool:
     return scenario.key.startswith("wallboard") or scenario.key == "list_filtered"
 
 
+def _bulk(args: argparse.Namespace) -> dict:
+    """Issue 12: a bulk reassign of 500 through a real db_worker, on its own simulator at
+    the same latency (the load scenarios' tenant and dashboard are not involved)."""
+    _say("Bulk reassign of 500 conversations")
+    try:
+        return bulk.measure(500, args.latency_ms, None, timeout=120)
+    except BenchError as error:
+        return {"problem": str(error)}
+
+
 def _measure(args: argparse.Namespace, system: System) -> dict:
     cast, tenant_size = _cast(args, system)
     dashboard, sim = system.dashboard, system.sim
@@ -302,6 +312,7 @@ def _measure(args: argparse.Namespace, system: System) -> dict:
         "browser": _browser(args, system, cast, poll_seconds),
         "rss": _rss_json(rss),
         "export": exported,
+        "bulk": _bulk(args),
     }
     measurements["ratios"] = report.ratios(measurements)
     measurements["targets"] = report.targets_json(report.targets(measurements))

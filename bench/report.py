@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from bench.bulk import TARGET_SECONDS as BULK_SECONDS
 from bench.export import GROWTH_LIMIT_KIB
 from bench.load import percentile
 from bench.scenarios import Row
@@ -216,7 +217,7 @@ def targets(m: dict) -> list[Target]:
             _check(browser_p95, poll_budget),
         ),
     ]
-    return found + _export_targets(m)
+    return found + _export_targets(m) + _bulk_targets(m)
 
 
 def _export_targets(m: dict) -> list[Target]:
@@ -238,6 +239,26 @@ def _export_targets(m: dict) -> list[Target]:
             f"{tenant:,} rows",
             "n/a" if rows is None else "; ".join(filter(None, [f"{rows:,} rows", problem[:80]])),
             None if rows is None else rows == tenant and not problem,
+        ),
+    ]
+
+
+def _bulk_targets(m: dict) -> list[Target]:
+    """Issue 12: 500 conversations reassigned by a bulk job, each exactly once, in time."""
+    done = m.get("bulk") or {}
+    seconds, reassigns = done.get("seconds"), done.get("reassigns")
+    return [
+        Target(
+            "bulk reassign of 500: wall time to done",
+            f"<= {BULK_SECONDS:.0f} s",
+            _fmt(seconds, " s", 2),
+            _check(seconds, BULK_SECONDS),
+        ),
+        Target(
+            "bulk reassign of 500: upstream reassigns",
+            "exactly 500",
+            "n/a" if reassigns is None else f"{reassigns} ({done.get('requests')} requests)",
+            None if reassigns is None else reassigns == 500,
         ),
     ]
 
