@@ -53,9 +53,11 @@ system-deps:
 	echo "The tests need$$missing: run \`sudo apt-get install -y$$missing\` (or your system's equivalent), then make test again." >&2; \
 	exit 1
 
-# Everything but the browser tests and those that start real processes: for quick checks.
+# Everything but the browser tests and those that start real processes or wait seconds of
+# real time, in 4 processes (pytest-xdist: most of the suite waits on the simulator, not
+# the CPU), for quick checks while working. `make test` runs everything, in one process.
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not browser and not slow"
+	$(PY) -m pytest -m "not browser and not slow" -n 4
 
 # The dashboard under load on this machine (issue 6): the simulator at 50 ms per request,
 # gunicorn as the Dockerfile runs it, wrk driving each scenario. Prints the numbers and the

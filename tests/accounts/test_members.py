@@ -87,6 +87,7 @@ class TestLinkingOnThePeoplePage:
         assert "already linked to another account" in text
         assert flownally_user_id(kasia) is None
 
+    @pytest.mark.slow  # waits out retries or intervals in real time
     def test_while_flownally_is_down_links_stay_and_none_is_made(
         self, client_as, make_user, flownally
     ):

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from bench import index
 
 
+@pytest.mark.slow  # waits out retries or intervals in real time
 def test_it_prints_a_row_per_tenant_size_with_its_upstream_requests(capsys, settings):
     assert index.main(["--open", "50", "250", "--latency-ms", "0"]) == 0
     out = capsys.readouterr().out

@@ -70,6 +70,7 @@ def test_close_closes_each_conversation_once(flownally, lead, fast_jobs):
     assert processed(flownally, CLOSE) == dict.fromkeys(chosen, 1)
 
 
+@pytest.mark.slow  # waits out retries or intervals in real time
 def test_a_429_storm_is_waited_out(flownally, lead, fast_jobs, settings):
     settings.FLOWNALLY_RETRIES = 0  # the job itself waits: nothing else hides the 429s
     flownally.add_fault(kind="rate_limit", status=429, path="/reassign$", times=8, retryAfter=1)
@@ -87,6 +88,7 @@ def test_a_429_storm_is_waited_out(flownally, lead, fast_jobs, settings):
     assert time.monotonic() - started >= 1
 
 
+@pytest.mark.slow  # waits out retries or intervals in real time
 def test_an_outage_pauses_the_job_which_resumes_by_itself(flownally, lead, fast_jobs, settings):
     settings.BULK_CONCURRENCY = 1
     job, chosen, target = _reassign(lead, flownally, 8)
@@ -178,6 +180,7 @@ def test_cancel_stops_before_the_next_item_and_done_ones_stay_done(
     assert all(_conversation(flownally, cid)["assigneeId"] == target for cid in done)
 
 
+@pytest.mark.slow  # waits out retries or intervals in real time
 def test_each_item_s_key_is_fixed_when_the_job_is_made_and_a_retry_replays(
     flownally, lead, fast_jobs, settings
 ):

@@ -347,7 +347,7 @@ class TestReactions:
         assert AuditEntry.objects.get().outcome == AuditEntry.Outcome.REFUSED
 
     def test_a_reaction_during_an_outage_says_it_failed(self, flownally, client_as):
-        flownally.add_fault(kind="error", status=503, path="/reactions$", times=9)
+        flownally.add_fault(kind="error", status=503, path="/reactions$", times=9, retryAfter=0)
         failed = self._react(client_as(SUPERVISOR))
         assert failed.status_code == 422
         assert "The reaction was not sent" in failed.content.decode()

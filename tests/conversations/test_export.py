@@ -172,6 +172,7 @@ def test_anonymous_is_sent_to_sign_in_and_no_role_is_refused(flownally, client, 
     assert client_as(None).get("/conversations.csv").status_code == 403
 
 
+@pytest.mark.slow  # waits out retries or intervals in real time
 def test_flownally_failing_before_the_first_row_is_a_plain_502(flownally, viewer):
     flownally.add_fault(kind="error", status=503, exact_path="/conversations")
     response = viewer.get("/conversations.csv?status=closed")
@@ -180,6 +181,7 @@ def test_flownally_failing_before_the_first_row_is_a_plain_502(flownally, viewer
     assert "Flownally is not answering right now" in response.content.decode()
 
 
+@pytest.mark.slow  # waits out retries or intervals in real time
 def test_flownally_failing_mid_stream_ends_the_file_saying_it_is_incomplete(flownally, viewer):
     response = viewer.get("/conversations.csv?status=closed")
     # The first page is read before the answer starts; the second fails.

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from django.core.cache import cache
 
 from dashboard.openqueue import index, reading, refresher
@@ -62,6 +63,7 @@ def test_the_next_walk_is_due_one_interval_after_the_last_began(flownally, setti
     assert index.due(stamp, None, now=stamp + 10)  # not finished_at + 10: no drift by a walk
 
 
+@pytest.mark.slow  # waits out retries or intervals in real time
 def test_a_walk_whose_lease_was_taken_is_dropped(flownally, settings):
     settings.OPEN_QUEUE_REFRESH_SECONDS = 8  # a lease of 4 s, renewed every second
     flownally.reset(latencyMs=1500)
@@ -78,6 +80,7 @@ def test_a_walk_whose_lease_was_taken_is_dropped(flownally, settings):
     assert cache.get(refresher.LEASE_KEY) == "another-process"  # and theirs left alone
 
 
+@pytest.mark.slow  # waits out retries or intervals in real time
 def test_a_lease_left_by_a_dead_walker_holds_the_next_walk_for_one_lease_at_most(
     flownally, settings
 ):
@@ -89,6 +92,7 @@ def test_a_lease_left_by_a_dead_walker_holds_the_next_walk_for_one_lease_at_most
     assert refresher.refresh_if_due() is True
 
 
+@pytest.mark.slow  # waits out retries or intervals in real time
 def test_a_failed_walk_is_kept_beside_the_index_and_retried_one_interval_later(flownally, settings):
     settings.OPEN_QUEUE_REFRESH_SECONDS = 1
     index.mark_wanted()
@@ -105,6 +109,7 @@ def test_a_failed_walk_is_kept_beside_the_index_and_retried_one_interval_later(f
     assert index.stored()[1] is None
 
 
+@pytest.mark.slow  # waits out retries or intervals in real time
 def test_a_page_never_waits_once_an_index_exists(flownally, settings):
     settings.OPEN_QUEUE_REFRESH_SECONDS = 1
     flownally.reset(latencyMs=500)

@@ -56,6 +56,7 @@ def test_the_longest_waiting_conversation_per_member_is_named(flownally, client_
         }
 
 
+@pytest.mark.slow  # waits out retries or intervals in real time
 def test_it_says_so_when_flownally_has_never_answered(flownally, client_as):
     flownally.add_fault(kind="error", status=503)
     response = client_as(TEAM_LEAD).get("/team/")
