@@ -221,7 +221,8 @@ def _plan(args: argparse.Namespace, system: System, cast: Cast) -> list[Scenario
 
 
 def _reads_index(scenario: Scenario) -> bool:
-    return scenario.key.startswith("wallboard") or scenario.key == "list_filtered"
+    # The list reads it too: for a Supervisor or Team lead it offers "select all N".
+    return scenario.key.startswith("wallboard") or scenario.key in ("list", "list_filtered")
 
 
 def _bulk(args: argparse.Namespace) -> dict:

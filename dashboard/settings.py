@@ -145,8 +145,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # A bulk job that finished while its creator was elsewhere: told on their next page.
-    "dashboard.bulk.notices.FinishedJobsMiddleware",
 ]
 
 ROOT_URLCONF = "dashboard.urls"
@@ -161,6 +159,9 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
+                # A bulk job that finished while its creator was elsewhere: told on the
+                # next page (before the messages are listed).
+                "dashboard.bulk.notices.finished_jobs",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
             ],

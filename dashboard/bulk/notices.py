@@ -1,30 +1,28 @@
 """Telling people how their bulk jobs ended when they were not watching: on their next
-page (a full page load, not a poll), one message per job that finished since."""
+page (a full page load, not a poll), one message per job that finished since.
+
+A context processor, not a middleware: it runs only when a page is rendered, so a request
+that renders nothing (a 204 poll, /ping, a redirect) costs no query for it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.urls import reverse
 
 from dashboard.bulk import record
 from dashboard.bulk.models import Job
 
 
-class FinishedJobsMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if (
-            request.method == "GET"
-            and request.user.is_authenticated
-            and not getattr(request, "htmx", False)
-        ):
-            tell(request)
-        return self.get_response(request)
+def finished_jobs(request: HttpRequest) -> dict:
+    """Adds the messages before the messages context processor's lazy list is read."""
+    if (
+        request.method == "GET"
+        and request.user.is_authenticated
+        and not getattr(request, "htmx", False)
+    ):
+        tell(request)
+    return {}
 
 
 def tell(request: HttpRequest) -> None:
