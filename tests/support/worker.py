@@ -9,11 +9,12 @@ processes instead."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from unittest import mock
 
-from django.db import connections
+from django.db import OperationalError, connections
 from django_tasks_db.management.commands.db_worker import Worker
 
 
@@ -47,7 +48,17 @@ def worker_thread() -> Iterator[Worker]:
 
     def run() -> None:
         try:
-            worker.run()
+            while worker.running:
+                try:
+                    worker.run()
+                except OperationalError as error:
+                    # The live server's in-memory database (shared cache) answers a lock at
+                    # once ("database table is locked") instead of waiting as a file
+                    # database does, and the library's worker only expects the latter
+                    # around its BEGIN: wait a moment and poll again, as it would.
+                    if "locked" not in str(error):
+                        raise
+                    time.sleep(0.05)
         finally:
             connections.close_all()
 
