@@ -32,10 +32,15 @@ def import_graph(modules: dict[str, Path]) -> dict[str, set[str]]:
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if isinstance(node, ast.Import):
                 targets.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                targets.add(node.module)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:  # relative: counted from this module's package
+                    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+                    anchor = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                    base = f"{anchor}.{base}" if base else anchor
+                targets.add(base)
                 # `from dashboard.x import y` imports the module dashboard.x.y when y is one.
-                targets.update(f"{node.module}.{alias.name}" for alias in node.names)
+                targets.update(f"{base}.{alias.name}" for alias in node.names)
         graph[name] = {t for t in targets if t in modules and t != name}
     return graph
 

@@ -9,12 +9,12 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.support.bulk import processed
+from tests.support.waiting import until
 
 ROOT = Path(__file__).resolve().parents[2]
 COUNT = 60
@@ -60,14 +60,6 @@ def _state(db: Path, job_id: int) -> tuple[str, int]:
     return state, done
 
 
-def _until(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while not (found := condition()):
-        assert time.monotonic() < deadline, what
-        time.sleep(0.02)
-    return found
-
-
 @pytest.mark.parametrize("kill_after", [5, 30])
 def test_a_worker_killed_mid_job_is_replaced_and_each_conversation_is_acted_on_once(
     tmp_path, sim, kill_after
@@ -80,7 +72,7 @@ def test_a_worker_killed_mid_job_is_replaced_and_each_conversation_is_acted_on_o
     log = tmp_path / "workers.log"
     first = _worker(env, log)
     try:
-        _until(
+        until(
             lambda: sum(processed(sim).values()) >= kill_after,
             60,
             f"the job did not start: {log.read_text()[-3000:]}",
@@ -91,7 +83,7 @@ def test_a_worker_killed_mid_job_is_replaced_and_each_conversation_is_acted_on_o
         assert killed[0] == "running" and killed[1] < COUNT, killed
         second = _worker(env, log)
         try:
-            _until(lambda: _state(db, job_id)[0] == "done", 60, log.read_text()[-3000:])
+            until(lambda: _state(db, job_id)[0] == "done", 60, log.read_text()[-3000:])
         finally:
             second.send_signal(signal.SIGTERM)
             second.wait(timeout=15)

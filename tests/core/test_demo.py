@@ -68,7 +68,7 @@ def test_make_demo_runs_on_the_chosen_ports_and_stops_both_servers(tmp_path, sto
                 timeout=10,
             )
             # The list comes from the simulator on SIM_PORT.
-            assert "Anna Kowalska" in signed_in.text
+            assert "Anna Kowalska" in signed_in.text and "Support WhatsApp" in signed_in.text
         assert _listening(sim_port)
         assert _in_session(make.pid, "db_worker"), "no background worker for bulk actions"
     finally:

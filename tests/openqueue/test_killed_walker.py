@@ -16,8 +16,10 @@ import pytest
 import redis
 from django.core.cache.backends.redis import RedisCache
 
+from bench.processes import worker_pids
 from dashboard.core.processes import free_port, wait_until_up
 from dashboard.openqueue import index, refresher
+from tests.support.waiting import until
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/14"
@@ -75,27 +77,6 @@ def _instance(env: dict[str, str], tmp_path: Path, name: str) -> tuple[subproces
     return process, base
 
 
-def _workers(master: int) -> set[int]:
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                status = (entry / "status").read_text()
-            except OSError:
-                continue
-            if f"\nPPid:\t{master}\n" in status:
-                found.add(int(entry.name))
-    return found
-
-
-def _until(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while not (found := condition()):
-        assert time.monotonic() < deadline, what
-        time.sleep(0.02)
-    return found
-
-
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM])
 def test_a_killed_walker_is_replaced_within_one_interval_and_one_walk(tmp_path, sim, shared, stop):
     import requests
@@ -110,9 +91,9 @@ def test_a_killed_walker_is_replaced_within_one_interval_and_one_walk(tmp_path, 
         first = shared.get(index.STAMP_KEY)
         assert first is not None
         # Catch the next walk in progress, and the instance doing it.
-        holder = _until(lambda: shared.get(refresher.LEASE_KEY), INTERVAL + 5, "no walk began")
+        holder = until(lambda: shared.get(refresher.LEASE_KEY), INTERVAL + 5, "no walk began")
         walker_pid = int(holder.split(":")[0])
-        (victim,) = [p for p, _ in instances if walker_pid in _workers(p.pid)]
+        (victim,) = [p for p, _ in instances if walker_pid in set(worker_pids(p.pid))]
         time.sleep(0.5)  # well inside the walk
         assert shared.get(index.STAMP_KEY) == first  # it has not landed
         killed_at = time.time()
@@ -122,7 +103,7 @@ def test_a_killed_walker_is_replaced_within_one_interval_and_one_walk(tmp_path, 
             victim.send_signal(signal.SIGTERM)  # gunicorn's polite stop
         victim.wait(timeout=15)
 
-        fresh = _until(
+        fresh = until(
             lambda: (s := shared.get(index.STAMP_KEY)) and s > killed_at and s,
             3 * INTERVAL + 10,
             "no fresh index after the walker was killed",
@@ -137,7 +118,7 @@ def test_a_killed_walker_is_replaced_within_one_interval_and_one_walk(tmp_path, 
         )
         survivor = next(p for p, _ in instances if p is not victim)
         assert int(shared.get(refresher.LEASE_KEY, "0:").split(":")[0] or 0) in (
-            _workers(survivor.pid) | {0}
+            set(worker_pids(survivor.pid)) | {0}
         )
     finally:
         for process, _ in instances:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +12,7 @@ from django.utils.html import escape
 from dashboard.accounts.roles import SUPERVISOR, TEAM_LEAD, VIEWER
 from dashboard.openqueue import index, walk
 from dashboard.simulator.seed import HOSTILE_CONVERSATION_ID
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.django_db
 
@@ -144,13 +144,6 @@ def test_failed_deliveries_in_the_window_are_counted(flownally, client_as, setti
     assert int(metric(response, "failed")) == expected + 1
 
 
-def _until(condition, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the refresher did not get there"
-        time.sleep(0.05)
-
-
 @pytest.mark.slow  # waits out Retry-After: 1 s of each injected 503 before retrying (~4 s)
 def test_an_outage_keeps_the_last_numbers_marked_stale_then_recovers(
     flownally, client_as, settings
@@ -160,7 +153,7 @@ def test_an_outage_keeps_the_last_numbers_marked_stale_then_recovers(
     first = client.get("/wallboard/")
     assert "is-stale" not in first.content.decode()
     flownally.add_fault(kind="error", status=503)
-    _until(lambda: index.stored()[1] is not None)  # the next walk failed
+    until(lambda: index.stored()[1] is not None)  # the next walk failed
     stale = client.get("/wallboard/refresh/")
     assert stale.status_code == 200
     assert "Flownally is not answering: these numbers are from" in stale.content.decode()
@@ -169,7 +162,7 @@ def test_an_outage_keeps_the_last_numbers_marked_stale_then_recovers(
     assert "Traceback" not in stale.content.decode()
 
     flownally.control("DELETE", "faults")
-    _until(lambda: index.stored()[1] is None)  # a walk succeeded again
+    until(lambda: index.stored()[1] is None)  # a walk succeeded again
     recovered = client.get("/wallboard/refresh/")
     assert "Flownally is not answering" not in recovered.content.decode()
     assert "is-stale" not in recovered.content.decode()
