@@ -18,7 +18,7 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
     && pip install --no-cache-dir -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
 
-COPY manage.py ./
+COPY manage.py gunicorn.conf.py ./
 COPY dashboard ./dashboard
 COPY templates ./templates
 COPY static ./static
@@ -30,7 +30,9 @@ RUN DEBUG=false SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
 
 USER 10001:10001
 
-EXPOSE 8000
+# 8000 serves the dashboard; 8001 answers liveness from gunicorn's master (gunicorn.conf.py).
+ENV HEALTH_PORT=8001
+EXPOSE 8000 8001
 
 # Two workers (a 2-core host) with eight threads each: a request mostly waits on Flownally, and
 # with four, 200 viewers queued for threads (make bench: p95 148 ms). Keep-alive outlasts
@@ -43,4 +45,4 @@ EXPOSE 8000
 CMD ["gunicorn", "dashboard.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "8", "--keep-alive", "5", "--access-logfile", "-"]
 
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
-    CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"]
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8001/healthz', timeout=4).status != 200)"]

@@ -7,6 +7,7 @@ from dashboard.core import views as core_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
     path("ping", core_views.ping, name="ping"),
     path("", include("dashboard.conversations.urls")),
     path("connection/", core_views.connection, name="connection"),

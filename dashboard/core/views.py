@@ -5,29 +5,34 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required, permission_required
-from django.db import connection as db_connection
-from django.db.utils import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from dashboard.accounts.roles import perm
+from dashboard.core import readiness
 from dashboard.flownally.connection import check_connection
 
 
 @login_not_required
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness for the container: the process serves and its database answers.
-
-    Flownally being down does not make us unhealthy; the pages say so themselves.
-    """
-    try:
-        with db_connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError:
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    """Liveness: this process serves requests. Nothing else is asked (no database, no cache,
+    no Flownally), so it answers in a millisecond whatever is down; what is down is the
+    readiness check's business. (gunicorn.conf.py also answers it from the master process,
+    on HEALTH_PORT, where no request can hold it up.)"""
     return JsonResponse({"status": "ok"})
+
+
+@login_not_required
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness, for a load balancer: 503 only when this instance cannot serve pages (its
+    database is unreachable). A dead shared cache or an unanswering Flownally is reported
+    but leaves it ready: every instance shares them, and pages then answer slower or
+    from their last good copies, saying so."""
+    report = readiness.check()
+    return JsonResponse(report, status=200 if report["status"] != "unready" else 503)
 
 
 @login_not_required

@@ -27,23 +27,48 @@ def signed_in(client):
 
 
 class TestHealthz:
-    def test_it_says_ok_when_the_database_answers(self, client):
+    def test_it_says_ok_without_asking_the_database_the_cache_or_flownally(
+        self, client, settings, monkeypatch
+    ):
+        settings.FLOWNALLY_API_URL = "http://127.0.0.1:9/v1"
+        monkeypatch.setattr("django.db.backends.utils.CursorWrapper.execute", _broken)
         response = client.get("/healthz")
         assert response.status_code == 200
         assert response.json() == {"status": "ok"}
 
-    def test_it_is_unhealthy_when_the_database_fails(self, client, monkeypatch):
-        def broken(*args, **kwargs):
-            raise OperationalError("database is down")
 
-        monkeypatch.setattr("django.db.backends.utils.CursorWrapper.execute", broken)
-        response = client.get("/healthz")
+def _broken(*args, **kwargs):
+    raise OperationalError("database is down")
+
+
+class TestReadyz:
+    def test_it_is_ready_when_the_database_and_the_cache_answer(self, client):
+        response = client.get("/readyz")
+        assert response.status_code == 200
+        body = response.json()
+        assert body["status"] == "ready"
+        assert body["database"]["status"] == body["cache"]["status"] == "ok"
+
+    def test_it_is_unready_when_the_database_fails(self, client, monkeypatch):
+        monkeypatch.setattr("django.db.backends.utils.CursorWrapper.execute", _broken)
+        response = client.get("/readyz")
         assert response.status_code == 503
-        assert response.json()["database"] == "unreachable"
+        assert response.json()["status"] == "unready"
+        assert response.json()["database"] == {"status": "down", "detail": "OperationalError"}
 
-    def test_it_does_not_depend_on_flownally(self, client, settings):
-        settings.FLOWNALLY_API_URL = "http://127.0.0.1:9/v1"
-        assert client.get("/healthz").status_code == 200
+    def test_a_dead_cache_leaves_it_ready_but_degraded(self, client, monkeypatch):
+        """Every instance shares the cache: taking this one out of the load balancer would
+        help nobody."""
+
+        class DeadCache:
+            def set(self, *args, **kwargs):
+                raise ConnectionError("Error 111 connecting to 127.0.0.1:6379")
+
+        monkeypatch.setattr("dashboard.core.readiness.cache", DeadCache())
+        response = client.get("/readyz")
+        assert response.status_code == 200
+        assert response.json()["status"] == "degraded"
+        assert response.json()["cache"] == {"status": "down", "detail": "ConnectionError"}
 
 
 class TestPing:

@@ -1,0 +1,49 @@
+"""What /readyz reports: the database, the shared cache and Flownally, each in a few words.
+
+No check may hang a load balancer's probe: the database is asked for `SELECT 1` (with the
+connect timeout from settings), the cache for one round trip, and Flownally not at all —
+its state is the circuit breaker's, which the requests themselves keep up to date.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.utils import DatabaseError
+
+
+def _database() -> dict:
+    started = time.perf_counter()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError as error:
+        return {"status": "down", "detail": type(error).__name__}
+    return {"status": "ok", "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+def _cache() -> dict:
+    started = time.perf_counter()
+    key, token = "readyz:probe", uuid.uuid4().hex
+    try:
+        cache.set(key, token, 10)
+        answered = cache.get(key) == token
+    except Exception as error:  # any backend's failure is a "down", never a 500
+        return {"status": "down", "detail": type(error).__name__}
+    if not answered:
+        return {"status": "down", "detail": "a value written was not read back"}
+    return {"status": "ok", "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+def check() -> dict:
+    parts = {"database": _database(), "cache": _cache()}
+    if parts["database"]["status"] != "ok":
+        status = "unready"
+    elif any(part["status"] != "ok" for part in parts.values()):
+        status = "degraded"
+    else:
+        status = "ready"
+    return {"status": status, **parts}
