@@ -230,6 +230,9 @@ SECURE_CSP = {
 # the cache (written through to the database), so a poll needs no database query.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 AUTHENTICATION_BACKENDS = ["dashboard.accounts.backends.CachedModelBackend"]
+# Seconds a user and their permissions are served from the cache at most: the bound on a
+# change that bypasses Django's signals (a bulk update(), SQL, a shell without CACHE_URL).
+AUTH_CACHE_SECONDS = env.int("AUTH_CACHE_SECONDS", default=10)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
