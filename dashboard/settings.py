@@ -7,6 +7,7 @@ development values that point at the local Flownally simulator.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -126,6 +127,7 @@ INSTALLED_APPS = [
     "dashboard.bulk",
     "django_tasks_db",
     "dashboard.simulator",
+    "axes",
 ]
 
 # Background jobs (bulk actions) on Django's tasks framework: rows in the database, run by
@@ -145,6 +147,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as Axes requires: turns a refused sign-in into the locked-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dashboard.urls"
@@ -234,7 +238,14 @@ SECURE_CSP = {
 # Polling pages sign in on every request: sessions, users and permissions are read from
 # the cache (written through to the database), so a poll needs no database query.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-AUTHENTICATION_BACKENDS = ["dashboard.accounts.backends.CachedModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out sign-in before any password is checked.
+    "dashboard.accounts.signin.ThrottledSignIn",
+    "dashboard.accounts.backends.CachedModelBackend",
+]
+# Seconds a user and their permissions are served from the cache at most: the bound on a
+# change that bypasses Django's signals (a bulk update(), SQL, a shell without CACHE_URL).
+AUTH_CACHE_SECONDS = env.int("AUTH_CACHE_SECONDS", default=10)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -245,6 +256,27 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+
+# Sign-in throttling (django-axes; dashboard/accounts/signin.py). Failures are rows in the
+# shared database: a lockout holds on every instance, and needs no Redis.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Locked out by username OR by address, each counted on its own: the username stops
+# guessing one account's password from many addresses (a botnet); the address stops one
+# address trying a few passwords on many accounts (spraying). The username-and-address
+# pair alone would stop neither. The price: people behind one office address share its
+# count, hence a limit well above honest typing, a cool-off, and a supervisor's unlock.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=20)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGNIN_LOCKOUT_MINUTES", default=15))
+# A success does not wipe the count: it would also wipe the address's failures on other
+# accounts, letting anyone with one account keep an address's spraying under the limit.
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "dashboard.accounts.signin.locked_out"
+AXES_CLIENT_IP_CALLABLE = "dashboard.accounts.signin.client_address"
+# How many proxies in front of gunicorn append to X-Forwarded-For (0: none, count the
+# connection's address). Behind a proxy, set it: otherwise every sign-in comes from the
+# proxy's address, and one person's failures lock everyone out.
+SIGNIN_TRUSTED_PROXIES = env.int("SIGNIN_TRUSTED_PROXIES", default=0)
 
 LOGGING = {
     "version": 1,
@@ -260,4 +292,6 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Axes says INFO on every sign-in; its warnings (failures, lockouts) are what matter.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

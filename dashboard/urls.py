@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("audit/", audit_log.audit_log, name="audit_log"),
     path("people/", people.people, name="people"),
+    path("people/unlock/", people.signin_unlock, name="signin_unlock"),
     path("people/<int:user_id>/", people.account_change, name="account_change"),
     path("people/<int:user_id>/member/", people.account_member, name="account_member"),
     path("wallboard/", include("dashboard.wallboard.urls")),

@@ -10,6 +10,6 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from dashboard.accounts import backends
+        from dashboard.accounts import backends, signin  # noqa: F401 (signin: its audit receiver)
 
         backends.connect()

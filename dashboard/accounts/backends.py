@@ -2,17 +2,22 @@
 
 Django's ModelBackend reads the user and then their permissions (two more queries) on
 every request. Here the user and their permission set come from the cache in one round
-trip, stamped with a generation that moves on whenever a user, a group, who-has-which-
-permission, or the team member an account is linked to changes (signals below): a changed
-role or a deactivated account takes effect on the very next request, as without the cache.
-`remembered` keeps other per-account facts (which team member an account is) under the
-same generation.
+trip, stamped with two generations: the user's own, moved on when that user, their groups,
+their own permissions or the team member they are linked to change, and a shared one, moved
+on when a role (a group's permissions) changes for everyone (signals below). A changed role
+or a deactivated account takes effect on the very next request, as without the cache; a
+sign-in (a save of `last_login` alone) changes nothing cached and touches nothing.
+
+Changes that bypass the signals (a queryset `update()`, SQL, a shell without the cache URL)
+are seen within AUTH_CACHE_SECONDS: no entry is kept longer. `remembered` keeps other
+per-account facts (which team member an account is) the same way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
@@ -21,54 +26,112 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from dashboard.accounts.models import Member
 
-_GENERATION = "accounts:auth-generation"
-_KEEP_FOR = 300  # seconds
+_SHARED = "accounts:auth-generation"
 
 
-def forget_all(**_: object) -> None:
-    """Make every cached user and permission set miss (a signal receiver)."""
-    cache.add(_GENERATION, 0, None)
+def _generation(user_pk: object) -> str:
+    return f"accounts:auth-generation:{user_pk}"
+
+
+def _move_on(key: str) -> None:
+    cache.add(key, 0, None)
     try:
-        cache.incr(_GENERATION)
+        cache.incr(key)
     except ValueError:  # evicted between add and incr
-        cache.set(_GENERATION, 1, None)
+        cache.set(key, 1, None)
 
 
-def remembered[T](key: str, load: Callable[[], T]) -> T:
-    """`load()`, kept in the cache until anything about accounts changes (one round trip
-    when it is there)."""
-    found = cache.get_many([_GENERATION, key])
-    generation, entry = found.get(_GENERATION, 0), found.get(key)
-    if isinstance(entry, tuple) and entry[0] == generation:
+def forget_everyone(**_: object) -> None:
+    """Make every cached user and permission set miss (a role changed: rare)."""
+    _move_on(_SHARED)
+
+
+def forget_user(user_pk: object) -> None:
+    """Make this user's cached entries miss, and nobody else's."""
+    _move_on(_generation(user_pk))
+
+
+def _user_saved(instance, update_fields=None, **_: object) -> None:
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return  # a sign-in: nothing cached depends on when it was
+    forget_user(instance.pk)
+
+
+def _user_deleted(instance, **_: object) -> None:
+    forget_user(instance.pk)
+
+
+def _member_changed(instance, **_: object) -> None:
+    forget_user(instance.user_id)
+
+
+def _memberships_changed(instance, action, reverse, pk_set, **_: object) -> None:
+    """A user's groups or own permissions: theirs alone, seen from either side."""
+    if not action.startswith("post_"):
+        return
+    if not reverse:
+        forget_user(instance.pk)
+    elif pk_set is None:  # a group's or permission's users cleared: who is not said
+        forget_everyone()
+    else:
+        for pk in pk_set:
+            forget_user(pk)
+
+
+def _stamped[T](key: str, user_pk: object, load: Callable[[], T | None]) -> T | None:
+    """The value under `key` if its stamp is current, else `load()` (cached unless None)."""
+    own = _generation(user_pk)
+    found = cache.get_many([_SHARED, own, key])
+    stamp = (found.get(_SHARED, 0), found.get(own, 0))
+    entry = found.get(key)
+    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == stamp:
         return entry[1]
     value = load()
-    cache.set(key, (generation, value), _KEEP_FOR)  # stamped as in get_user, for the same reason
+    if value is not None:
+        # Stamped with the generations read before the database was: a change made
+        # meanwhile has moved one on, so this entry is already out of date, not wrong.
+        cache.set(key, (stamp, value), settings.AUTH_CACHE_SECONDS)
+    return value
+
+
+def remembered[T](key: str, user_pk: object, load: Callable[[], T]) -> T:
+    """`load()`, kept until something about account `user_pk` (or a role) changes, and at
+    most AUTH_CACHE_SECONDS (one round trip when it is there)."""
+    value = _stamped(key, user_pk, load)
+    assert value is not None, "remembered() does not cache None"
     return value
 
 
 class CachedModelBackend(ModelBackend):
     def get_user(self, user_id):
-        key = f"accounts:user:{user_id}"
-        found = cache.get_many([_GENERATION, key])
-        generation, entry = found.get(_GENERATION, 0), found.get(key)
-        if isinstance(entry, tuple) and entry[0] == generation:
-            user, permissions = entry[1], entry[2]
-        else:
-            user = super().get_user(user_id)
+        def load():
+            user = super(CachedModelBackend, self).get_user(user_id)
             if user is None:
                 return None
-            permissions = super().get_all_permissions(user)
-            # Stamped with the generation read before the database was: a change made
-            # meanwhile has moved it on, so this entry is already out of date, not wrong.
-            cache.set(key, (generation, user, permissions), _KEEP_FOR)
+            return user, super(CachedModelBackend, self).get_all_permissions(user)
+
+        found = _stamped(f"accounts:user:{user_id}", user_id, load)
+        if found is None:
+            return None
+        user, permissions = found
         user._perm_cache = permissions  # what ModelBackend.has_perm consults
         return user
 
 
 def connect() -> None:
     User = get_user_model()
-    for model in (User, Group, Permission, Member):
-        post_save.connect(forget_all, sender=model, dispatch_uid=f"auth-cache-save-{model}")
-        post_delete.connect(forget_all, sender=model, dispatch_uid=f"auth-cache-del-{model}")
-    for through in (User.groups.through, User.user_permissions.through, Group.permissions.through):
-        m2m_changed.connect(forget_all, sender=through, dispatch_uid=f"auth-cache-m2m-{through}")
+    post_save.connect(_user_saved, sender=User, dispatch_uid="auth-cache-user-save")
+    post_delete.connect(_user_deleted, sender=User, dispatch_uid="auth-cache-user-del")
+    for signal in (post_save, post_delete):
+        signal.connect(_member_changed, sender=Member, dispatch_uid=f"auth-cache-member-{signal}")
+        for model in (Group, Permission):
+            signal.connect(
+                forget_everyone, sender=model, dispatch_uid=f"auth-cache-{model}-{signal}"
+            )
+    for through in (User.groups.through, User.user_permissions.through):
+        m2m_changed.connect(
+            _memberships_changed, sender=through, dispatch_uid=f"auth-cache-m2m-{through}"
+        )
+    m2m_changed.connect(
+        forget_everyone, sender=Group.permissions.through, dispatch_uid="auth-cache-role"
+    )

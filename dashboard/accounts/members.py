@@ -2,8 +2,8 @@
 
 Flownally knows only the dashboard's one token, so it cannot say which person acted; this
 link can. `flownally_user_id` is asked on pages that poll, so it comes from the cache the
-sign-in backend keeps, under the same generation: a changed link is seen on the very next
-request, as a changed role is. Every change of a link goes through `member_link` (the
+sign-in backend keeps, under the same account's generation: a changed link is seen on the
+very next request, as a changed role is. Every change of a link goes through `member_link` (the
 people page) or `link_changed` (the admin, which saves the row itself), and is audited.
 """
 
@@ -23,7 +23,7 @@ def flownally_user_id(user: User | AnonymousUser) -> str | None:
     pk = user.pk
     if pk is None:
         return None
-    return remembered(f"accounts:member:{pk}", lambda: linked_id(pk)) or None
+    return remembered(f"accounts:member:{pk}", pk, lambda: linked_id(pk)) or None
 
 
 def linked_id(user_pk: int) -> str:

@@ -29,6 +29,8 @@ class AuditEntry(models.Model):
         ACCOUNT_CREATE = "account_create", "Created an account"
         ACCOUNT_CHANGE = "account_change", "Changed an account"
         BULK = "bulk", "Ran a bulk action"
+        SIGNIN_LOCK = "signin_lock", "Sign-in locked out"
+        SIGNIN_UNLOCK = "signin_unlock", "Unlocked sign-in"
 
     class Outcome(models.TextChoices):
         OK = "ok", "Done"

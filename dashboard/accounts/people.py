@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dashboard.accounts import audit, members
+from dashboard.accounts import audit, members, signin
 from dashboard.accounts.models import AuditEntry, Member
 from dashboard.accounts.roles import ROLES, perm, role_of
 from dashboard.flownally import directory
@@ -138,6 +138,22 @@ def account_member(request: HttpRequest, user_id: int) -> HttpResponse:
     return redirect("people")
 
 
+@require_POST
+@permission_required(perm("manage_accounts"), raise_exception=True)
+def signin_unlock(request: HttpRequest) -> HttpResponse:
+    """Lift a sign-in lockout (of a username, or an address) before its cool-off ends."""
+    username = request.POST.get("username", "")
+    ip_address = request.POST.get("ip_address", "")
+    if not (username or ip_address):
+        return redirect("people")
+    what = username or f"address {ip_address}"
+    if signin.unlock(username=username, ip_address=ip_address, by=request.user):
+        messages.success(request, f"Sign-in unlocked for {what}.")
+    else:
+        messages.info(request, f"Sign-in was not locked for {what}.")
+    return redirect("people")
+
+
 def _member(user: User) -> Member:
     """The account's link, unsaved and blank when it has none yet."""
     try:
@@ -158,4 +174,10 @@ def _context(form: NewAccountForm) -> dict:
         (user, role_of(user), MemberForm(instance=_member(user), team=team, auto_id=False))
         for user in users
     ]
-    return {"form": form, "rows": rows, "roles": ROLES, "team_known": bool(team)}
+    return {
+        "form": form,
+        "rows": rows,
+        "roles": ROLES,
+        "team_known": bool(team),
+        "lockouts": signin.lockouts(),
+    }
