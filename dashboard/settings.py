@@ -180,8 +180,15 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://flownally-supervisor")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    # The same backend, without building a redis client per operation (see the module).
+    # The same backend, without building a redis client per operation, and answering as
+    # an empty cache while Redis is down or hung (see the module): short socket timeouts,
+    # so a hung Redis costs a request a fraction of a second, once per CACHE_RETRY_SECONDS.
     CACHES["default"]["BACKEND"] = "dashboard.core.redis_cache.RedisCache"
+    options = CACHES["default"].setdefault("OPTIONS", {})
+    options.setdefault("socket_connect_timeout", env.float("CACHE_CONNECT_TIMEOUT", default=0.25))
+    options.setdefault("socket_timeout", env.float("CACHE_SOCKET_TIMEOUT", default=0.5))
+# Seconds a process serves without Redis after it failed, before trying it again.
+CACHE_RETRY_SECONDS = env.float("CACHE_RETRY_SECONDS", default=5.0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
