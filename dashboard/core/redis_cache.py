@@ -42,8 +42,9 @@ _DEFAULT_RETRY_SECONDS = 5.0
 
 
 class Outage:
-    """One process's view of one Redis: whether it answered lately. Shared by every thread
-    (Django makes a cache backend, and so a client, per thread)."""
+    """One process's view of one Redis: whether it answered lately, and the writes it
+    missed meanwhile. Shared by every thread (Django makes a backend, and so a client, per
+    thread)."""
 
     def __init__(self, location: str) -> None:
         self.location = location
@@ -52,20 +53,31 @@ class Outage:
         self.error = ""
         self._retry_at = 0.0  # monotonic: before it, skip Redis
         self._probing = False  # one operation is trying Redis again
+        self.missed: dict[str, str] = {}  # key -> "delete" | "incr", to replay on recovery
+        self.overflow = False  # too many to list: the whole cache is cleared instead
 
     @property
     def down(self) -> bool:
         return self.since is not None
 
-    def may_try(self) -> bool:
-        """True when an operation should talk to Redis: it is up, or this one is the probe."""
+    def may_try(self) -> bool | None:
+        """None: skip Redis. False: talk to it (it is up). True: talk to it as the one
+        operation that tries it again after a failure."""
         if self.since is None:
-            return True
+            return False
         with self._lock:
             if self._probing or time.monotonic() < self._retry_at:
-                return False
+                return None
             self._probing = True
             return True
+
+    def miss(self, keys, how: str) -> None:
+        with self._lock:
+            for key in keys:
+                if self.missed.get(key) != "incr":
+                    self.missed[key] = how
+            if len(self.missed) > MAX_MISSED:
+                self.missed, self.overflow = {}, True
 
     def failed(self, error: Exception) -> None:
         with self._lock:
@@ -81,13 +93,25 @@ class Outage:
                 retry_seconds(),
             )
 
-    def answered(self) -> None:
-        if self.since is None:
-            return
+    def pending(self) -> tuple[dict[str, str], bool]:
         with self._lock:
+            return dict(self.missed), self.overflow
+
+    def replayed(self, missed: dict[str, str], overflow: bool) -> bool:
+        """Forget what was replayed; True (and up again) when nothing more was missed."""
+        with self._lock:
+            for key, how in missed.items():
+                if self.missed.get(key) == how:
+                    del self.missed[key]
+            self.overflow = self.overflow and not overflow
+            if self.missed or self.overflow or self.since is None:
+                return self.since is None
             since, self.since, self._probing = self.since, None, False
-        if since is not None:
-            log.warning("shared cache %s back after %.1f s", self.location, time.time() - since)
+        log.warning("shared cache %s back after %.1f s", self.location, time.time() - since)
+        return True
+
+
+MAX_MISSED = 10_000
 
 
 def retry_seconds() -> float:
@@ -107,30 +131,42 @@ def _missing_key(key, delta) -> None:
     raise ValueError(f"Key '{key}' not found.")
 
 
-def _degrades(on_failure: Callable[..., Any]):
+def _degrades(on_failure: Callable[..., Any], missed: Callable[..., tuple] = lambda *a: ()):
     """Run the operation unless Redis is being skipped; on a connection error or timeout,
-    answer `on_failure(*args)` as for an empty cache."""
+    answer `on_failure(*args)` as for an empty cache. A write that did not happen is noted
+    (`missed(*args)`: its keys and how to undo what Redis still holds for them)."""
 
     def wrap(method):
         @functools.wraps(method)
         def guarded(self: _Client, *args):
             outage = self.outage
-            if not outage.may_try():
-                return on_failure(*args)
+            probe = outage.may_try()
             try:
+                if probe is None:
+                    raise redis.ConnectionError("skipped: failed lately")
+                if probe:
+                    self.recover()
                 found = method(self, *args)
             except (redis.ConnectionError, redis.TimeoutError) as error:
-                outage.failed(error)
+                if keys := missed(*args):
+                    outage.miss(*keys)
+                if probe is not None:
+                    outage.failed(error)
                 return on_failure(*args)
-            except Exception:
-                outage.answered()  # Redis answered, if with an error (or the value did)
+            except Exception as error:
+                if probe and outage.down:  # the probe did not get through: later
+                    outage.failed(error)
                 raise
-            outage.answered()
             return found
 
         return guarded
 
     return wrap
+
+
+def _deleted(*args) -> tuple:
+    keys = args[0]
+    return ([keys] if isinstance(keys, str) else list(keys)), "delete"
 
 
 class _Client(django_redis.RedisCacheClient):
@@ -146,16 +182,36 @@ class _Client(django_redis.RedisCacheClient):
             client = self._clients[index] = super().get_client(key, write=write)
         return client
 
+    def recover(self) -> None:
+        """Undo, in Redis, what it holds from before the outage for the writes it missed:
+        delete what was set or deleted meanwhile (a signed-out session must not come back),
+        move on the generations that were to move. Then serve from it again."""
+        client = self.get_client(write=True)
+        while True:
+            missed, overflow = self.outage.pending()
+            if overflow:
+                client.flushdb()
+            else:
+                if deleted := [key for key, how in missed.items() if how == "delete"]:
+                    client.delete(*deleted)
+                for key in (key for key, how in missed.items() if how == "incr"):
+                    if client.exists(key):
+                        client.incr(key)
+            if self.outage.replayed(missed, overflow):
+                return
+
     add = _degrades(lambda key, value, timeout: True)(django_redis.RedisCacheClient.add)
     get = _degrades(lambda key, default: default)(django_redis.RedisCacheClient.get)
-    set = _degrades(lambda *args: None)(django_redis.RedisCacheClient.set)
+    set = _degrades(lambda *args: None, _deleted)(django_redis.RedisCacheClient.set)
     touch = _degrades(lambda *args: False)(django_redis.RedisCacheClient.touch)
-    delete = _degrades(lambda key: False)(django_redis.RedisCacheClient.delete)
+    delete = _degrades(lambda key: False, _deleted)(django_redis.RedisCacheClient.delete)
     get_many = _degrades(lambda keys: {})(django_redis.RedisCacheClient.get_many)
     has_key = _degrades(lambda key: False)(django_redis.RedisCacheClient.has_key)
-    incr = _degrades(_missing_key)(django_redis.RedisCacheClient.incr)
-    set_many = _degrades(lambda *args: None)(django_redis.RedisCacheClient.set_many)
-    delete_many = _degrades(lambda keys: None)(django_redis.RedisCacheClient.delete_many)
+    incr = _degrades(_missing_key, lambda key, delta: ([key], "incr"))(
+        django_redis.RedisCacheClient.incr
+    )
+    set_many = _degrades(lambda *args: None, _deleted)(django_redis.RedisCacheClient.set_many)
+    delete_many = _degrades(lambda keys: None, _deleted)(django_redis.RedisCacheClient.delete_many)
     clear = _degrades(lambda: False)(django_redis.RedisCacheClient.clear)
 
     @_degrades(lambda: False)

@@ -87,3 +87,19 @@ def test_a_hung_redis_costs_one_short_timeout_per_interval_not_one_per_operation
     assert state == "down"
     redis_cache.resume()
     until(lambda: cache_health.status()[0] == "ok", 5, "Redis resumed but is not used again")
+
+
+@pytest.mark.slow
+def test_writes_missed_during_an_outage_do_not_come_back_with_redis(redis_cache):
+    """A sign-out (its session deleted) or a changed role (a generation moved on) during an
+    outage must not be undone by what Redis still holds from before it."""
+    cache.set("session", "signed in")
+    cache.set("generation", 3)
+    redis_cache.hang()  # Redis keeps its data, and answers nothing
+    cache.delete("session")
+    with pytest.raises(ValueError):
+        cache.incr("generation")
+    redis_cache.resume()
+    until(lambda: cache_health.status()[0] == "ok", 5, "Redis resumed but is not used again")
+    assert cache.get("session") is None
+    assert cache.get("generation") == 4
