@@ -57,3 +57,6 @@ class RedisServer:
             self.resume()
             self.process.kill()
             self.process.wait(timeout=10)
+
+    def keys(self) -> int:
+        return redis.Redis(port=self.port, socket_connect_timeout=1).dbsize()
