@@ -223,11 +223,10 @@ class RedisCache(django_redis.RedisCache):
     def __init__(self, server, params) -> None:
         super().__init__(server, params)
         self._class = _Client
-
-    @property
-    def outage(self) -> Outage:
-        return outage_for(",".join(self._servers))
+        self.outage = outage_for(",".join(self._servers))  # type: ignore[attr-defined]
 
     def ping(self) -> bool:
         """True when Redis answered now; False at once while it is being skipped."""
-        return self._cache.ping()
+        client = self._cache
+        assert isinstance(client, _Client)
+        return client.ping()
