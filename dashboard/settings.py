@@ -163,6 +163,8 @@ TEMPLATES = [
                 # next page (before the messages are listed).
                 "dashboard.bulk.notices.finished_jobs",
                 "django.contrib.messages.context_processors.messages",
+                # "Shared cache unreachable", from this process's state: no round trip.
+                "dashboard.core.cache_health.notice",
                 "django.template.context_processors.csp",
             ],
         },

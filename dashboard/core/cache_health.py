@@ -29,3 +29,8 @@ def unreachable() -> bool:
     """True while this process is serving without the shared cache (no round trip)."""
     backend = caches["default"]
     return isinstance(backend, RedisCache) and backend.outage.down
+
+
+def notice(request) -> dict:
+    """Context processor: signed-in pages say when the shared cache is down (no round trip)."""
+    return {"shared_cache_down": unreachable()}

@@ -20,6 +20,7 @@ from tests.support.waiting import until
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 ONE = f"/conversations/{REFERENCE_CONVERSATION_ID}/"
 HTMX = {"HX-Request": "true"}
+NOTICE = "Shared cache unreachable: pages may be slower."
 
 
 @pytest.fixture
@@ -67,10 +68,12 @@ def test_redis_killed_then_restarted_no_page_fails_and_redis_is_used_again(scree
         answers = visit(session, base, pages)
         assert statuses(answers) == [200] * len(pages), answers
     assert requests.get(f"{base}/healthz", timeout=5).status_code == 200
+    assert NOTICE in session.get(f"{base}/", timeout=30).text
 
     redis_cache.start()  # the same port, empty
     until(lambda: cache_health.status()[0] == "ok", 10, "the dashboard did not use Redis again")
     assert statuses(visit(session, base, pages)) == [200] * len(pages)
+    assert NOTICE not in session.get(f"{base}/", timeout=30).text
     # The session, the signed-in user and the index are kept in Redis again.
     assert redis_cache.keys() > 3
 
