@@ -167,6 +167,8 @@ TEMPLATES = [
                 # next page (before the messages are listed).
                 "dashboard.bulk.notices.finished_jobs",
                 "django.contrib.messages.context_processors.messages",
+                # "Shared cache unreachable", from this process's state: no round trip.
+                "dashboard.core.cache_health.notice",
                 "django.template.context_processors.csp",
             ],
         },
@@ -189,8 +191,15 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://flownally-supervisor")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    # The same backend, without building a redis client per operation (see the module).
+    # The same backend, without building a redis client per operation, and answering as
+    # an empty cache while Redis is down or hung (see the module): short socket timeouts,
+    # so a hung Redis costs a request a fraction of a second, once per CACHE_RETRY_SECONDS.
     CACHES["default"]["BACKEND"] = "dashboard.core.redis_cache.RedisCache"
+    options = CACHES["default"].setdefault("OPTIONS", {})
+    options.setdefault("socket_connect_timeout", env.float("CACHE_CONNECT_TIMEOUT", default=0.25))
+    options.setdefault("socket_timeout", env.float("CACHE_SOCKET_TIMEOUT", default=0.5))
+# Seconds a process serves without Redis after it failed, before trying it again.
+CACHE_RETRY_SECONDS = env.float("CACHE_RETRY_SECONDS", default=5.0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -7,6 +7,11 @@ renewal checks the holder first; between that read and the touch the lease could
 and pass to another taker only if the holder stalled for longer than `seconds`, which
 renewals every `seconds / 4` make a very long stall (and the holder then finds it lost at
 its next renewal and gives up its work).
+
+While the shared cache is unreachable nobody can coordinate: `acquire` succeeds (the
+cache's `add` answers True) and a renewal keeps it, so each process does the work alone.
+Leases here guard work that is merely wasteful to repeat (a walk of the queue), never
+work that must happen once.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import os
 import uuid
 
 from django.core.cache import cache
+
+from dashboard.core import cache_health
 
 
 class Lease:
@@ -31,8 +38,8 @@ class Lease:
     def renew(self, token: str) -> bool:
         """Keep holding it for another `seconds`; False when it is no longer ours."""
         if cache.get(self.key) != token:
-            return False
-        return cache.touch(self.key, timeout=self.seconds)
+            return cache_health.unreachable()
+        return cache.touch(self.key, timeout=self.seconds) or cache_health.unreachable()
 
     def release(self, token: str) -> None:
         if cache.get(self.key) == token:

@@ -5,6 +5,11 @@ The index is stamped with the moment its walk began (its data is at least that f
 and a small stamp entry beside it lets each process keep the unpickled index in memory
 and read the shared copy only when a newer one has landed: a request costs one small
 cache read, whatever the size of the queue.
+
+When the shared copy is gone (Redis unreachable, or restarted empty), each process keeps
+to its own memory: the index it last read or walked (stale, with its age, rather than
+none), its own readers' wish for walks, and, while Redis is unreachable, a walk of its own
+every interval (the lease is then every process's).
 """
 
 from __future__ import annotations
@@ -54,27 +59,42 @@ def interval() -> int:
 
 
 def store(index: Index) -> None:
+    global _failed
     cache.set_many({INDEX_KEY: index, STAMP_KEY: index.started_at}, timeout=None)
     cache.delete(FAILURE_KEY)
+    _remember(index)
+    _failed = None
 
 
 def store_failure(failure: Failure) -> None:
+    global _failed
     cache.set(FAILURE_KEY, failure, timeout=None)
+    _failed = failure
 
 
 def stored() -> tuple[float | None, Failure | None]:
-    """(the stored index's stamp, the latest failed walk): one round trip."""
+    """(the stored index's stamp, the latest failed walk): one round trip; this process's
+    own when the shared cache has none."""
     found = cache.get_many([STAMP_KEY, FAILURE_KEY])
+    if STAMP_KEY not in found and (memo := _memo) is not None:
+        return memo.started_at, found.get(FAILURE_KEY) or _failed
     return found.get(STAMP_KEY), found.get(FAILURE_KEY)
 
 
 _memo: Index | None = None
 _memo_lock = threading.Lock()
+_failed: Failure | None = None  # this process's latest failed walk
+
+
+def _remember(index: Index) -> None:
+    global _memo
+    with _memo_lock:
+        if _memo is None or index.started_at >= _memo.started_at:
+            _memo = index
 
 
 def load(stamp: float | None) -> Index | None:
     """The index stamped `stamp`, from this process's memory when it has it."""
-    global _memo
     if stamp is None:
         return None
     memo = _memo
@@ -83,9 +103,7 @@ def load(stamp: float | None) -> Index | None:
     index = cache.get(INDEX_KEY)
     if not isinstance(index, Index):
         return memo
-    with _memo_lock:
-        if _memo is None or index.started_at >= _memo.started_at:
-            _memo = index
+    _remember(index)
     return index
 
 
@@ -113,10 +131,13 @@ def mark_wanted() -> None:
 
 
 def wanted() -> bool:
-    return cache.get(WANTED_KEY) is not None
+    """Someone looked lately: anywhere, or (should the shared mark be gone) here."""
+    if cache.get(WANTED_KEY) is not None:
+        return True
+    return bool(_marked_at) and time.monotonic() - _marked_at < settings.OPEN_QUEUE_IDLE_SECONDS
 
 
 def forget_process_state() -> None:
     """Drop this process's memory of the index and of marking it wanted (tests)."""
-    global _memo, _marked_at
-    _memo, _marked_at = None, 0.0
+    global _memo, _marked_at, _failed
+    _memo, _marked_at, _failed = None, 0.0, None
