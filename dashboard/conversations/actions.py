@@ -123,7 +123,13 @@ def _panel(
             directory.user_names,
         )
     except FlownallyError as error:
-        return render(request, "core/_problem.html", {"problem": describe(error)}, status=502)
+        # No panel to swap in: this fragment is shown beside the control used (failures.js),
+        # with what became of the action itself.
+        said = [
+            str(e) for form in bound.values() for errors in form.errors.values() for e in errors
+        ]
+        context = {"problem": describe(error), "notice": notice, "said": said}
+        return render(request, "conversations/_panel_problem.html", context, status=502)
     newest = page.items[0].id if page.items else None
     context = {
         "conv": details,
@@ -168,6 +174,10 @@ def reply(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
 @require_POST
 def reassign(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
     users = directory.user_names()
+    if not users and (chosen := request.POST.get("user_id")):
+        # The team could not be read: Flownally checks the choice instead (and says if it
+        # is down), rather than "not one of the available choices".
+        users = {chosen: chosen}
 
     def run(form: forms.ReassignForm, key: str) -> None:
         client.conversation_reassign(
