@@ -66,7 +66,7 @@ class ActionForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean() or {}
-        if self._errors.pop("idempotency_key", None):
+        if self.errors.pop("idempotency_key", None):
             # A hidden field: said where the form's own errors are, with a good key for the
             # next press. Nothing was sent.
             self.add_error(

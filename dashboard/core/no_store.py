@@ -28,5 +28,6 @@ def no_store_when_signed_in(
 
 def _signed_in(request: HttpRequest) -> bool:
     user = request.__dict__.get("user")
-    loaded = user is not None and getattr(user, "_wrapped", None) is not empty
-    return loaded and bool(user.is_authenticated)
+    if user is None or getattr(user, "_wrapped", None) is empty:
+        return False  # the view never asked who this is
+    return bool(user.is_authenticated)
