@@ -44,6 +44,11 @@ def audited(
         entry.upstream_request_id = error.request_id or ""
         entry.error = str(error)[:500]
         raise
+    except BaseException as error:
+        # A crash here, not an answer from Flownally: never recorded as done.
+        entry.outcome = AuditEntry.Outcome.ERROR
+        entry.error = f"Failed in the dashboard: {type(error).__name__}"[:500]
+        raise
     finally:
         entry.save()
 

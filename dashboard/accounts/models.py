@@ -38,6 +38,7 @@ class AuditEntry(models.Model):
         FAILED = "failed", "Failed"
         UNKNOWN = "unknown", "Unknown (no answer)"
         SKIPPED = "skipped", "Skipped (changed since the preview)"
+        ERROR = "error", "Error in the dashboard"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(

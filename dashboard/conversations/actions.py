@@ -39,9 +39,11 @@ def _attempt(
     make_form: Callable,
     action: str | Callable,
     run: Callable,
+    check: Callable | None = None,
 ) -> tuple[forms.ActionForm, bool]:
     """Check, run and audit one action; (the form, whether it was done). A refusal or a
-    failure is put on the form as errors."""
+    failure is put on the form as errors. `check(form)` may refuse (a message) before
+    anything is sent or audited."""
     if not request.user.has_perm(perm(permission)):
         raise PermissionDenied
     try:
@@ -50,6 +52,13 @@ def _attempt(
         raise Http404("No such conversation") from None
     form = make_form(request.POST)
     if not form.is_valid():
+        return form, False
+    try:
+        refusal = check(form) if check else ""
+    except FlownallyError as error:
+        refusal = f"{describe(error).title}. Nothing was sent."
+    if refusal:
+        form.add_error(None, refusal)
         return form, False
     key = form.cleaned_data["idempotency_key"]
     summary = form.summary() if hasattr(form, "summary") else ""
@@ -69,10 +78,14 @@ def _attempt(
         form.renew_key()  # refused for sure: the corrected request is a new one
     except FlownallyError as error:
         problem = describe(error)
-        form.add_error(
-            None,
-            f"{problem.title}. Nothing was changed, or it may have been: look at the timeline before trying again.",
-        )
+        if forms.refused_for_good(error):
+            form.add_error(None, forms.refusal_words(error, problem.title))
+            form.renew_key()
+        else:
+            form.add_error(
+                None,
+                f"{problem.title}. Nothing was changed, or it may have been: look at the timeline before trying again.",
+            )
     else:
         return form, True
     return form, False
@@ -110,7 +123,13 @@ def _panel(
             directory.user_names,
         )
     except FlownallyError as error:
-        return render(request, "core/_problem.html", {"problem": describe(error)}, status=502)
+        # No panel to swap in: this fragment is shown beside the control used (failures.js),
+        # with what became of the action itself.
+        said = [
+            str(e) for form in bound.values() for errors in form.errors.values() for e in errors
+        ]
+        context = {"problem": describe(error), "notice": notice, "said": said}
+        return render(request, "conversations/_panel_problem.html", context, status=502)
     newest = page.items[0].id if page.items else None
     context = {
         "conv": details,
@@ -155,6 +174,10 @@ def reply(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
 @require_POST
 def reassign(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
     users = directory.user_names()
+    if not users and (chosen := request.POST.get("user_id")):
+        # The team could not be read: Flownally checks the choice instead (and says if it
+        # is down), rather than "not one of the available choices".
+        users = {chosen: chosen}
 
     def run(form: forms.ReassignForm, key: str) -> None:
         client.conversation_reassign(
@@ -207,6 +230,15 @@ def react(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
         )
         return data["message_id"]
 
+    def check(form: forms.ReactForm) -> str:
+        # Flownally reacts to any message the token can see; one from another conversation
+        # would be audited against this one.
+        try:
+            found = client.message_get(form.cleaned_data["message_id"]).conversation.id
+        except NotFound:
+            found = None
+        return "" if found == conversation_id else "That message is not in this conversation."
+
     def action(form) -> str:
         return (
             AuditEntry.Action.UNREACT
@@ -221,6 +253,7 @@ def react(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
         make_form=forms.ReactForm,
         action=action,
         run=run,
+        check=check,
     )
     if ok:
         if not request.htmx:

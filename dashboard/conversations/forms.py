@@ -11,7 +11,7 @@ from django.conf import settings
 from django.http import QueryDict
 from django.template.defaultfilters import filesizeformat
 
-from dashboard.flownally.errors import ValidationFailed
+from dashboard.flownally.errors import BadResponse, FlownallyError, ValidationFailed
 
 TEMPLATE_LANGUAGES = [
     ("en", "English"),
@@ -26,8 +26,35 @@ def new_key() -> str:
     return uuid.uuid4().hex
 
 
+def refused_for_good(error: FlownallyError) -> bool:
+    """Flownally answered and will never do this request: the next press is a new request,
+    with a new key. Not after no answer or a 5xx (it may have been done: the same key must
+    go again), a 429 (not done yet, but an earlier press with this key may have been) or a
+    409 "in progress" (it is being done)."""
+    status = error.status
+    in_progress = status == 409 and error.code == "idempotency_in_progress"
+    return 400 <= status < 500 and status != 429 and not in_progress
+
+
+def refusal_words(error: FlownallyError, title: str) -> str:
+    if error.code == "idempotency_key_reused":
+        # This form's key went with a different request before (one that got no answer):
+        # that one may have been done.
+        return "This form was already used for a different request, which may have been sent: look first. Pressing again sends this one."
+    if isinstance(error, BadResponse):  # a 400, 413, 415…: what Flownally said is the news
+        return f"Flownally refused it ({error}). Nothing was changed."
+    return f"{title}. Nothing was changed."
+
+
+# What Flownally accepts (visible ASCII), within our length; anything else comes from a
+# tampered or broken form, and would fail in the request's headers.
+KEY_FORMAT = r"^[!-~]{1,64}$"
+
+
 class ActionForm(forms.Form):
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, initial=new_key)
+    idempotency_key = forms.RegexField(
+        regex=KEY_FORMAT, widget=forms.HiddenInput, max_length=64, initial=new_key
+    )
 
     # Flownally's 422 field paths -> this form's fields; anything else is a form-wide error.
     upstream_fields: dict[str, str] = {}
@@ -36,6 +63,17 @@ class ActionForm(forms.Form):
         field = self.fields[name]
         assert isinstance(field, forms.ChoiceField)
         return field
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if self.errors.pop("idempotency_key", None):
+            # A hidden field: said where the form's own errors are, with a good key for the
+            # next press. Nothing was sent.
+            self.add_error(
+                None, "This form could not be read (its hidden key is broken); nothing was sent."
+            )
+            self.renew_key()
+        return data
 
     def renew_key(self) -> None:
         """A new idempotency key for the re-rendered form. Only after a definite refusal: after

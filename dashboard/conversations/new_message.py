@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from dashboard.accounts.audit import audited
 from dashboard.accounts.models import AuditEntry
 from dashboard.accounts.roles import perm
-from dashboard.conversations.forms import NewMessageForm
+from dashboard.conversations.forms import NewMessageForm, refusal_words, refused_for_good
 from dashboard.core.htmx import HtmxHttpRequest
 from dashboard.core.upstream import describe
 from dashboard.flownally import client
@@ -49,10 +49,14 @@ def new_message(request: HtmxHttpRequest) -> HttpResponse:
             form.add_upstream_errors(error)
             form.renew_key()
         except FlownallyError as error:
-            form.add_error(
-                None,
-                f"{describe(error).title}. It may or may not have been sent: check the conversation list before trying again.",
-            )
+            if refused_for_good(error):
+                form.add_error(None, refusal_words(error, describe(error).title))
+                form.renew_key()
+            else:
+                form.add_error(
+                    None,
+                    f"{describe(error).title}. It may or may not have been sent: check the conversation list before trying again.",
+                )
         else:
             return redirect("conversation", conversation_id=result.conversation.id)
     return render(

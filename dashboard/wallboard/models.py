@@ -6,17 +6,24 @@ board; the full link is shown once, when it is created.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
+import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import models
+from django.db import DatabaseError, models
 from django.utils import timezone
 
-# A screen refreshing every few seconds reads its link from the cache, not the database;
-# revoking deletes that entry, and a process with its own cache sees it within this long.
+# A screen refreshing every few seconds reads its link from the cache, not the database,
+# checked again at most this often: a revoke (which also rewrites the shared cache entry)
+# reaches a process with its own cache, or a check that raced it, within this long.
 CACHED_FOR = 10
+# While the database cannot be reached, a link checked within this long keeps its screen
+# showing the board (nobody can revoke meanwhile: revoking needs the database too).
+OUTAGE_GRACE = 15 * 60
+USED_EVERY = 60  # "last used" is written at most this often per link
 
 
 def token_hash(token: str) -> str:
@@ -50,25 +57,39 @@ class KioskLink(models.Model):
 
     @classmethod
     def find(cls, token: str) -> KioskLink | None:
+        """The link of a token (revoked or not), or None. Raises DatabaseError only when the
+        database cannot be reached and the link was not checked within OUTAGE_GRACE."""
         if not 20 <= len(token) <= 100:
             return None
         hashed = token_hash(token)
-        return cache.get_or_set(
-            _cache_key(hashed), lambda: cls.objects.filter(token_hash=hashed).first(), CACHED_FOR
-        )
+        # (when checked, the link or None): kept past CACHED_FOR for a database outage.
+        cached = cache.get(_cache_key(hashed))
+        if cached and time.time() - cached[0] < CACHED_FOR:
+            return cached[1]
+        try:
+            link = cls.objects.filter(token_hash=hashed).first()
+        except DatabaseError:
+            if cached and time.time() - cached[0] < OUTAGE_GRACE:
+                return cached[1]
+            raise
+        cache.set(_cache_key(hashed), (time.time(), link), OUTAGE_GRACE)
+        return link
 
     def revoke(self, user) -> None:
         self.revoked_at, self.revoked_by = timezone.now(), user
         self.save(update_fields=["revoked_at", "revoked_by"])
-        cache.delete(_cache_key(self.token_hash))
+        cache.set(_cache_key(self.token_hash), (time.time(), self), OUTAGE_GRACE)
 
     def mark_used(self) -> None:
-        """Supervisors see which screens are live; written at most once a minute."""
-        now = timezone.now()
-        if self.last_used_at is None or (now - self.last_used_at).total_seconds() > 60:
-            KioskLink.objects.filter(pk=self.pk).update(last_used_at=now)
-            self.last_used_at = now
-            cache.set(_cache_key(self.token_hash), self, CACHED_FOR)
+        """Supervisors see which screens are live. Only that column, and never on a revoked
+        row: writing back the whole row read before a revoke would undo the revoke."""
+        if not cache.add(f"wallboard:kiosk-used:{self.token_hash}", True, USED_EVERY):
+            return
+        # In a database outage the screen matters more than its "last used".
+        with contextlib.suppress(DatabaseError):
+            KioskLink.objects.filter(pk=self.pk, revoked_at__isnull=True).update(
+                last_used_at=timezone.now()
+            )
 
     @property
     def revoked(self) -> bool:

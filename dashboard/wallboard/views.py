@@ -3,6 +3,8 @@
 A kiosk link carries its token in the URL on every request, the page and each refresh, and
 needs no session: nothing can expire mid-shift, and the token opens these two views only
 (every other page still asks for sign-in). A revoked or unknown token gets a plain page.
+With the database down a screen keeps its board (its link was checked lately, see
+KioskLink.find) or says what is wrong and tries again by itself: never a 500.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -50,7 +53,10 @@ def wallboard_refresh(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_GET
 def kiosk(request: HttpRequest, token: str) -> HttpResponse:
-    link = KioskLink.find(token)
+    try:
+        link = KioskLink.find(token)
+    except DatabaseError:
+        return _no_referrer(_unavailable(request))
     if link is None or link.revoked:
         return _no_referrer(
             render(request, "wallboard/refused.html", {"link": link}, status=410 if link else 404)
@@ -63,7 +69,11 @@ def kiosk(request: HttpRequest, token: str) -> HttpResponse:
 @login_not_required
 @require_GET
 def kiosk_refresh(request: HttpRequest, token: str) -> HttpResponse:
-    link = KioskLink.find(token)
+    try:
+        link = KioskLink.find(token)
+    except DatabaseError:
+        # Not swapped: the board stays, and marks itself stale if this goes on.
+        return HttpResponse("The database cannot be reached.", status=503)
     if link is None or link.revoked:
         return HttpResponseClientRefresh()  # reload: the page then says why
     link.mark_used()
@@ -74,6 +84,15 @@ def _render(request: HttpRequest, template: str, token: str | None = None) -> Ht
     """The board, refreshing through the kiosk link it was opened with, if any."""
     refresh_url = reverse("kiosk_refresh", args=[token]) if token else reverse("wallboard_refresh")
     return _no_referrer(render(request, template, _context(reading.current(), refresh_url)))
+
+
+def _unavailable(request: HttpRequest) -> HttpResponse:
+    """A screen whose link cannot be checked (the database is down and the link was not
+    checked lately): says so, and reloads by itself until the database is back."""
+    retry = settings.WALLBOARD_REFRESH_SECONDS
+    response = render(request, "wallboard/unavailable.html", {"retry": retry}, status=503)
+    response["Retry-After"] = str(retry)
+    return response
 
 
 def _no_referrer(response: HttpResponse) -> HttpResponse:
