@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0006_bulk_audit"),
+        ("accounts", "0007_signin_audit"),
     ]
 
     operations = [
