@@ -68,12 +68,17 @@ def test_redis_killed_then_restarted_no_page_fails_and_redis_is_used_again(scree
         answers = visit(session, base, pages)
         assert statuses(answers) == [200] * len(pages), answers
     assert requests.get(f"{base}/healthz", timeout=5).status_code == 200
+    ready = requests.get(f"{base}/readyz", timeout=5)
+    # Still ready: every instance shares this Redis, so taking one out would help nobody.
+    assert (ready.status_code, ready.json()["status"]) == (200, "degraded")
+    assert ready.json()["cache"]["status"] == "down"
     assert NOTICE in session.get(f"{base}/", timeout=30).text
 
     redis_cache.start()  # the same port, empty
     until(lambda: cache_health.status()[0] == "ok", 10, "the dashboard did not use Redis again")
     assert statuses(visit(session, base, pages)) == [200] * len(pages)
     assert NOTICE not in session.get(f"{base}/", timeout=30).text
+    assert requests.get(f"{base}/readyz", timeout=5).json()["status"] == "ready"
     # The session, the signed-in user and the index are kept in Redis again.
     assert redis_cache.keys() > 3
 

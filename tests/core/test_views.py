@@ -56,20 +56,6 @@ class TestReadyz:
         assert response.json()["status"] == "unready"
         assert response.json()["database"] == {"status": "down", "detail": "OperationalError"}
 
-    def test_a_dead_cache_leaves_it_ready_but_degraded(self, client, monkeypatch):
-        """Every instance shares the cache: taking this one out of the load balancer would
-        help nobody."""
-
-        class DeadCache:
-            def set(self, *args, **kwargs):
-                raise ConnectionError("Error 111 connecting to 127.0.0.1:6379")
-
-        monkeypatch.setattr("dashboard.core.readiness.cache", DeadCache())
-        response = client.get("/readyz")
-        assert response.status_code == 200
-        assert response.json()["status"] == "degraded"
-        assert response.json()["cache"] == {"status": "down", "detail": "ConnectionError"}
-
 
 class TestPing:
     def test_it_answers_without_sign_in_database_or_flownally(self, client, settings):
