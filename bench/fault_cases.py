@@ -32,7 +32,7 @@ TIMEOUT, REFUSED = 0, -1
 STALE_TEXT = "Flownally is not answering"
 
 
-def stale(sample: "Sample") -> bool:
+def stale(sample: Sample) -> bool:
     """A page served from the last good copy, saying so."""
     return sample.status == 200 and STALE_TEXT in sample.text
 
@@ -178,7 +178,9 @@ def pollers_during_503(rig: Rig, *, pollers: int, seconds: float) -> dict:
     period = float(rig.settings["TIMELINE_POLL_SECONDS"])
     with fault(rig, kind="error", status=503, path=f"^/v1/conversations/{cid}"):
         time.sleep(_ttl(rig, "CONVERSATION", "MESSAGES"))
-        targets = [Target("timeline", base + path, rig.sessions[i], htmx=True) for i in range(pollers)]
+        targets = [
+            Target("timeline", base + path, rig.sessions[i], htmx=True) for i in range(pollers)
+        ]
         with Pollers(targets, period).running() as running:
             time.sleep(seconds)
     return {"first_load_status": first.status, "pollers": pollers, **summary(running.samples)}
@@ -252,16 +254,19 @@ def password_guessing(rig: Rig, *, wrong: int) -> dict:
 # --- 6. Redis killed, Redis hung -------------------------------------------------------------
 
 
-def _mixed_targets(rig: Rig, poll: str) -> list[Target]:
-    """On every instance: a list viewer, a timeline poll, a wallboard, a kiosk screen."""
-    targets = []
-    for i, base in enumerate(rig.bases):
-        targets += [
-            Target("list", f"{base}/", rig.sessions[3 * i]),
-            Target("timeline", base + poll, rig.sessions[3 * i + 1], htmx=True),
-            Target("wallboard", f"{base}/wallboard/refresh/", rig.sessions[3 * i + 2], htmx=True),
-            Target("kiosk", f"{base}/wallboard/k/{rig.kiosk}/refresh/", htmx=True),
-        ]
+def _mixed_targets(rig: Rig, poll: str, per_kind: int) -> list[Target]:
+    """On every instance, `per_kind` of each: list viewers, timeline polls, wallboards,
+    kiosk screens (each signed-in one its own account); and /healthz."""
+    targets, accounts = [], iter(rig.sessions)
+    for base in rig.bases:
+        for _ in range(per_kind):
+            targets += [
+                Target("list", f"{base}/", next(accounts)),
+                Target("timeline", base + poll, next(accounts), htmx=True),
+                Target("wallboard", f"{base}/wallboard/refresh/", next(accounts), htmx=True),
+                Target("kiosk", f"{base}/wallboard/k/{rig.kiosk}/refresh/", htmx=True),
+            ]
+        targets.append(Target("healthz", f"{base}/healthz"))
     return targets
 
 
@@ -270,12 +275,15 @@ def _by_kind(samples: list[Sample]) -> dict:
     return {kind: summary([s for s in samples if s.kind == kind]) for kind in kinds}
 
 
-def redis_killed(rig: Rig, *, before: float, down: float, after: float) -> dict:
-    """Pollers on every instance; Redis SIGKILLed, then (after `down` s) started again."""
+def _pages(samples: list[Sample]) -> list[Sample]:
+    return [s for s in samples if s.kind != "healthz"]
+
+
+def redis_killed(rig: Rig, *, before: float, down: float, after: float, per_kind: int) -> dict:
+    """Pollers on every instance (each every second); Redis SIGKILLed, then (after `down`
+    s) started again, empty."""
     poll = poll_path(rig.supervisor, rig.conversations[2])
-    targets = _mixed_targets(rig, poll)
-    targets += [Target("healthz", f"{base}/healthz") for base in rig.bases]
-    with Pollers(targets, 1.0, timeout=30).running() as running:
+    with Pollers(_mixed_targets(rig, poll, per_kind), 1.0, timeout=30).running() as running:
         time.sleep(before)
         killed = time.monotonic()
         rig.redis.kill()
@@ -283,29 +291,39 @@ def redis_killed(rig: Rig, *, before: float, down: float, after: float) -> dict:
         restarted = time.monotonic()
         rig.redis.start()
         time.sleep(after)
-    pages = [s for s in running.samples if s.kind != "healthz"]
+    pages = _pages(running.samples)
     down_samples = [s for s in running.samples if killed <= s.started < restarted]
     return {
         "before": summary([s for s in pages if s.started < killed]),
-        "down": summary([s for s in down_samples if s.kind != "healthz"]),
+        "down": summary(_pages(down_samples)),
         "down_by_kind": _by_kind(down_samples),
         "after_restart": summary([s for s in pages if s.started >= restarted]),
     }
 
 
-def redis_hung(rig: Rig, *, budget: float) -> dict:
-    """Redis stopped (SIGSTOP): one request of each kind on the first instance, and
-    /healthz on every instance, at once; Redis continued (SIGCONT) afterwards."""
+def redis_hung(rig: Rig, *, hung: float, per_kind: int, budget: float) -> dict:
+    """The same pollers; Redis stopped (SIGSTOP) for `hung` seconds, then continued. What
+    was asked while it was stopped, by kind (a request still waiting when Redis continues
+    is answered then: `hung` bounds what can be seen)."""
     poll = poll_path(rig.supervisor, rig.conversations[2])
-    targets = _mixed_targets(rig, poll)[:4]
-    targets += [Target("healthz", f"{base}/healthz") for base in rig.bases]
-    rig.redis.signal(signal.SIGSTOP)
-    try:
-        with ThreadPoolExecutor(len(targets)) as pool:
-            answers = list(pool.map(lambda t: get(t, timeout=budget), targets))
-    finally:
-        rig.redis.signal(signal.SIGCONT)
-    return {"budget_s": budget, **_by_kind(answers)}
+    targets = _mixed_targets(rig, poll, per_kind)
+    with Pollers(targets, 1.0, timeout=budget).running() as running:
+        time.sleep(2)
+        stopped = time.monotonic()
+        rig.redis.signal(signal.SIGSTOP)
+        try:
+            time.sleep(hung)
+        finally:
+            continued = time.monotonic()
+            rig.redis.signal(signal.SIGCONT)
+        time.sleep(1)
+    during = [s for s in running.samples if stopped <= s.started < continued]
+    return {
+        "hung_s": hung,
+        "pages": summary(_pages(during)),
+        "by_kind": _by_kind(during),
+        "after": summary([s for s in _pages(running.samples) if s.started >= continued]),
+    }
 
 
 # --- 7. a worker killed while it holds a read ------------------------------------------------
@@ -317,8 +335,9 @@ def killed_lock_holder(rig: Rig, *, delay_ms: int, budget: float) -> dict:
     cid = rig.conversations[-1]
     page = f"/conversations/{cid}/"
     with ThreadPoolExecutor(1) as pool:
-        with fault(rig, kind="latency", method="GET", path=f"^/v1/conversations/{cid}$",
-                   delayMs=delay_ms):
+        with fault(
+            rig, kind="latency", method="GET", path=f"^/v1/conversations/{cid}$", delayMs=delay_ms
+        ):
             holder = pool.submit(get, Target("page", rig.base(0) + page, rig.sessions[0]))
             time.sleep(min(1.5, delay_ms / 2000))
             master = rig.gunicorns[0].pid

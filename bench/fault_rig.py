@@ -13,8 +13,8 @@ import signal
 import subprocess
 import sys
 import time
-from contextlib import ExitStack, contextmanager
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from bench.tenant import Sim
 from dashboard.core.processes import free_port
 
 REDIS_SERVER = "/usr/bin/redis-server"
+_NO_PERSISTENCE = ("--save", "", "--appendonly", "no")
 POSTGRES = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 SUPERVISOR = "probe-supervisor"
 SIGNER = "probe-signer"  # signs in again and again (item 8)
@@ -51,8 +52,7 @@ class RedisServer:
     def start(self) -> None:
         log = (self.workdir / "redis.log").open("ab")
         self.popen = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1"]
-            + ["--save", "", "--appendonly", "no"],
+            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", *_NO_PERSISTENCE],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -100,7 +100,9 @@ def database(name: str) -> Iterator[str]:
         yield f"postgres://postgres@127.0.0.1:5432/{name}"
     finally:
         with psycopg.connect(POSTGRES, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
 
 def commits(name: str) -> int:
@@ -168,8 +170,15 @@ def _say(text: str) -> None:
     print(text, flush=True)
 
 
-def build(stack: ExitStack, workdir: Path, *, instances: int, viewers: int, conversations: int,
-          latency_ms: int) -> Rig:
+def build(
+    stack: ExitStack,
+    workdir: Path,
+    *,
+    instances: int,
+    viewers: int,
+    conversations: int,
+    latency_ms: int,
+) -> Rig:
     db_name = f"probe_{os.getpid()}"
     db_url = stack.enter_context(database(db_name))
     server = stack.enter_context(redis_server(workdir))
@@ -200,7 +209,7 @@ def build(stack: ExitStack, workdir: Path, *, instances: int, viewers: int, conv
         process.wait_for(f"{base}/healthz")
         gunicorns.append(process)
         bases.append(base)
-    _say(f"{instances} × gunicorn {' '.join(processes.gunicorn_args())}")
+    _say(f"{instances} x gunicorn {' '.join(processes.gunicorn_args())}")
     sim = Sim(sim_root)
     rig = Rig(
         sim=sim,
