@@ -9,7 +9,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bi
 	$$HOME/.pyenv/versions/3.12*/bin/python3 /usr/local/bin/python3.13 /usr/bin/python3.13 python3; do \
 	"$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo "$$c"; break; }; done)
 
-.PHONY: demo test test-fast system-deps lint bench bench-sim bench-client bench-index venv clean
+.PHONY: demo test test-fast system-deps lint bench bench-sim bench-client bench-index bench-faults venv clean
 
 venv: $(STAMP)
 
@@ -77,6 +77,12 @@ bench-client: $(STAMP)
 # open conversations, and what that costs Flownally per hour.
 bench-index: $(STAMP)
 	$(PY) -m bench.index
+
+# Issue 13's fault probe: Flownally hanging or failing, Redis killed or hung, a worker killed
+# mid-read, password guessing, sign-ins under load; three gunicorn instances on a PostgreSQL
+# database and a Redis server of its own (both removed afterwards). Writes bench-faults.json.
+bench-faults: $(STAMP)
+	$(PY) -m bench.faults --out bench-faults.json
 
 # ruff (lint and format) and mypy with django-stubs (its settings: pyproject.toml).
 lint: $(STAMP)
