@@ -9,12 +9,13 @@ or a deactivated account takes effect on the very next request, as without the c
 sign-in (a save of `last_login` alone) changes nothing cached and touches nothing.
 
 Changes that bypass the signals (a queryset `update()`, SQL, a shell without the cache URL)
-are seen within AUTH_CACHE_SECONDS: no entry is kept longer. `remembered` keeps other
+are seen within AUTH_CACHE_SECONDS: no entry is trusted longer while the database answers. `remembered` keeps other
 per-account facts (which team member an account is) the same way.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -22,11 +23,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from dashboard.accounts.models import Member
 
 _SHARED = "accounts:auth-generation"
+# Entries outlive AUTH_CACHE_SECONDS only to be served while the database is down.
+_KEEP_FOR = 3600
 
 
 def _generation(user_pk: object) -> str:
@@ -79,18 +83,27 @@ def _memberships_changed(instance, action, reverse, pk_set, **_: object) -> None
 
 
 def _stamped[T](key: str, user_pk: object, load: Callable[[], T | None]) -> T | None:
-    """The value under `key` if its stamp is current, else `load()` (cached unless None)."""
+    """The value under `key` if its stamp is current and it is younger than
+    AUTH_CACHE_SECONDS, else `load()` (cached unless None). While the database cannot be
+    read, an entry whose stamp is current (no change known) is served however old: a
+    signed-in screen keeps working through a database outage."""
     own = _generation(user_pk)
     found = cache.get_many([_SHARED, own, key])
     stamp = (found.get(_SHARED, 0), found.get(own, 0))
     entry = found.get(key)
-    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == stamp:
+    current = isinstance(entry, tuple) and len(entry) == 3 and entry[0] == stamp
+    if current and time.time() - entry[2] < settings.AUTH_CACHE_SECONDS:
         return entry[1]
-    value = load()
+    try:
+        value = load()
+    except DatabaseError:
+        if current:
+            return entry[1]
+        raise
     if value is not None:
         # Stamped with the generations read before the database was: a change made
         # meanwhile has moved one on, so this entry is already out of date, not wrong.
-        cache.set(key, (stamp, value), settings.AUTH_CACHE_SECONDS)
+        cache.set(key, (stamp, value, time.time()), _KEEP_FOR)
     return value
 
 

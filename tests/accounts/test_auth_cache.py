@@ -134,3 +134,27 @@ def test_a_change_that_bypasses_signals_applies_within_auth_cache_seconds(
     get_user_model().objects.filter(username="supervisor").update(is_active=False)
     assert client.get(PAGE).status_code == 200  # the cached account, as promised
     waiting.until(lambda: client.get(PAGE).status_code == 302, timeout=5, what="still signed in")
+
+
+def test_a_signed_in_screen_keeps_working_through_a_database_outage(
+    flownally, transactional_db, make_user, settings, monkeypatch
+):
+    """Past AUTH_CACHE_SECONDS the account is read again; while the database cannot answer,
+    the account as last read (no change known since) is used instead of failing the poll."""
+    import time
+
+    from django.test import Client
+
+    from dashboard.accounts.roles import ensure_roles
+    from tests.support.database import database_unreachable
+
+    ensure_roles()  # transactional tests flush the tables, roles included
+    settings.FLOWNALLY_CACHE_TTL_CONVERSATION = settings.FLOWNALLY_CACHE_TTL_MESSAGES = 120
+    viewer = make_user(VIEWER)
+    client = Client()
+    client.force_login(viewer)
+    fingerprint = client.get(CONVERSATION).context["fingerprint"]
+    now = time.time
+    monkeypatch.setattr(time, "time", lambda: now() + 3 * settings.AUTH_CACHE_SECONDS)
+    with database_unreachable():
+        assert _poll(client, fingerprint).status_code == 204
