@@ -32,7 +32,11 @@ class ThrottledSignIn(AxesStandaloneBackend):
 
     `authenticate()` without a request comes only from code, never from the network (the
     test client's `login`), and has no address to count: it is left to the next backend
-    where Axes would raise."""
+    where Axes would raise.
+
+    It has no `get_user` on purpose: Django's test client (`force_login`) and anything
+    else that writes a session by hand must name the backend that does,
+    dashboard.accounts.backends.CachedModelBackend."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if request is None:
