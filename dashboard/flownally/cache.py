@@ -198,7 +198,9 @@ def _fetch_budget() -> int:
     """The longest one fetch can take without a deadline: every attempt at its timeouts,
     and the waits between (how long a waiter without a deadline waits at most)."""
     attempts = settings.FLOWNALLY_RETRIES + 1
-    return _whole_seconds(attempts * _attempt() + settings.FLOWNALLY_RETRIES * settings.FLOWNALLY_RETRY_CAP)
+    return _whole_seconds(
+        attempts * _attempt() + settings.FLOWNALLY_RETRIES * settings.FLOWNALLY_RETRY_CAP
+    )
 
 
 def _attempt() -> float:

@@ -8,12 +8,9 @@ can never steer a request to another path.
 
 from __future__ import annotations
 
-import contextvars
 import dataclasses
 import re
-import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,6 +18,7 @@ from django.conf import settings
 
 from dashboard.flownally import cache, transport
 from dashboard.flownally.errors import NotFound
+from dashboard.flownally.fanout import fan_out as fan_out  # views call client.fan_out
 from dashboard.flownally.models import (
     Conversation,
     ConversationDetails,
@@ -38,8 +36,6 @@ _ID = {
     for prefix in ("cnv", "msg", "usr", "ibx", "con", "mda", "tn")
 }
 _MEDIA_URL = re.compile(r"/media/(tn_[0-9A-Za-z]{10,64})/uploads/(mda_[0-9A-Za-z]{10,64})")
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
 
 
 def valid_id(prefix: str, value: object) -> str:
@@ -409,24 +405,3 @@ def media_upload(
         idempotency_key=idempotency_key,
     )
     return MediaUpload.from_api(answer.body)
-
-
-# --- several calls at once ---------------------------------------------------------------------
-
-
-def fan_out(*calls: Callable[[], Any]) -> list[Any]:
-    """Run independent calls at the same time; results in order. The first error raises
-    after every call has finished, so none is left running unseen. Each call runs in a copy
-    of the caller's context: the page's deadline goes with it."""
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(
-                max_workers=settings.FLOWNALLY_FANOUT_WORKERS, thread_name_prefix="flownally"
-            )
-    futures = [_pool.submit(contextvars.copy_context().run, call) for call in calls]
-    errors = [f.exception() for f in futures]
-    for error in errors:
-        if error is not None:
-            raise error
-    return [f.result() for f in futures]

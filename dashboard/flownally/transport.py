@@ -116,7 +116,9 @@ def request(
         ticket = circuit.admit(route)
         started = time.monotonic()
         try:
-            answer = _once(method, url, route, headers, params, json, files, stream, attempt, timeout)
+            answer = _once(
+                method, url, route, headers, params, json, files, stream, attempt, timeout
+            )
         except Unavailable as error:
             circuit.failed(ticket, error)
             if limit is not None and limit.remaining() <= 0.01:
