@@ -112,8 +112,8 @@ class _Look:
         )
 
     def served(self, stale: bool = False) -> Cached:
-        fetched_at, _, value = self.entry  # type: ignore[misc]
-        return Cached(value, stale=stale, age=now() - fetched_at)
+        entry: tuple = self.entry  # type: ignore[assignment]  # fresh() or _give_up checked
+        return Cached(entry[2], stale=stale, age=now() - entry[0])
 
     def new_failure_since(self, before: _Look) -> FlownallyError | None:
         """The failure published after `before` was taken, as the error to raise."""
@@ -161,7 +161,7 @@ def read_through[T](
         if failure := look.new_failure_since(first):  # the fetch we waited for failed
             return _give_up(look, failure, allow_stale)
         with _shared_lock(key, limit) as held:
-            if held is not True:
+            if not isinstance(held, _Held):
                 look = _look(key, tags)
                 if look.fresh(ttl):
                     return look.served()
@@ -171,7 +171,7 @@ def read_through[T](
                     return _give_up(look, limit.exceeded(), allow_stale)
                 # The holder left no answer (it died, or gave up): fetch ourselves.
             try:
-                with transport.on_retry(held.renew if held else lambda: None):
+                with transport.on_retry(held.renew if isinstance(held, _Held) else lambda: None):
                     value = fetch()
             except (Unavailable, RateLimited) as error:
                 cache.set(
@@ -235,9 +235,6 @@ class _Held:
         """Before a retry: hold it for another attempt, if it is still ours."""
         if cache.get(self.lock_key) == self.token:
             cache.touch(self.lock_key, timeout=self.seconds)
-
-    def __bool__(self) -> bool:
-        return True
 
 
 @contextmanager
