@@ -27,7 +27,9 @@ logger = logging.getLogger("dashboard.flownally")
 
 _STATE = "flownally:circuit:state"  # ("open", opened_at) or ("closed", closed_at)
 _FAILURES = "flownally:circuit:failures"  # consecutive failures, by every process
-_PROBE = "flownally:circuit:probe"  # held by the one half-open probe
+# Held by the one half-open probe of each opening (named by when it opened, so that a
+# process that read an older opening cannot take a probe of its own).
+_PROBE = "flownally:circuit:probe:{}"
 _FAILURES_FORGOTTEN_S = 300  # failures this far apart are not "consecutive"
 
 
@@ -69,7 +71,7 @@ def admit(route: str) -> Ticket:
     token = uuid.uuid4().hex
     # The probe's claim lapses after one attempt's time, so a probe that dies frees it.
     hold = settings.FLOWNALLY_CONNECT_TIMEOUT + settings.FLOWNALLY_READ_TIMEOUT + 1
-    if cache.add(_PROBE, token, timeout=int(hold) + 1):
+    if cache.add(_PROBE.format(stored[1]), token, timeout=int(hold) + 1):
         logger.warning("Flownally circuit half-open: probing with %s", route)
         return Ticket(probe=token, failures=failures)
     raise Unavailable(f"Flownally is failing; {route} was not tried (circuit half-open)")
@@ -80,7 +82,6 @@ def succeeded(ticket: Ticket) -> None:
         return  # the common case: closed and healthy, nothing to write
     if ticket.probe is not None:
         cache.set(_STATE, ("closed", time.time()), timeout=None)
-        cache.delete(_PROBE)
         logger.warning("Flownally circuit closed: the probe succeeded")
     cache.delete(_FAILURES)
 
@@ -88,7 +89,6 @@ def succeeded(ticket: Ticket) -> None:
 def failed(ticket: Ticket, error: Unavailable) -> None:
     if ticket.probe is not None:
         cache.set(_STATE, ("open", time.time()), timeout=None)
-        cache.delete(_PROBE)
         logger.warning("Flownally circuit open again: the probe failed (%s)", error)
         return
     cache.add(_FAILURES, 0, timeout=_FAILURES_FORGOTTEN_S)

@@ -18,6 +18,7 @@ token, never a body.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import random
@@ -113,23 +114,30 @@ def request(
     attempt, retried_at_once = 0, False
     while True:
         timeout = _timeouts(limit)
-        ticket = circuit.admit(route)
         started = time.monotonic()
         try:
-            answer = _once(
-                method, url, route, headers, params, json, files, stream, attempt, timeout
+            return _through_circuit(
+                route,
+                functools.partial(
+                    _once,
+                    method,
+                    url,
+                    route,
+                    headers,
+                    params,
+                    json,
+                    files,
+                    stream,
+                    attempt,
+                    timeout,
+                ),
             )
         except Unavailable as error:
-            circuit.failed(ticket, error)
             if limit is not None and limit.remaining() <= 0.01:
                 raise limit.exceeded() from error
             failure: FlownallyError = error
         except FlownallyError as error:
-            circuit.succeeded(ticket)  # it answered: Flownally is up
             failure = error
-        else:
-            circuit.succeeded(ticket)
-            return answer
         retry_after = failure.retry_after
         if (
             attempt + 1 >= attempts
@@ -149,6 +157,22 @@ def request(
         if hook := _on_retry.get():
             hook()
         attempt += 1
+
+
+def _through_circuit(route: str, attempt: Callable[[], Answer]) -> Answer:
+    """One attempt, unless the circuit is open (or another call probes): then Unavailable
+    at once, which the caller retries like any failure when it has the time."""
+    ticket = circuit.admit(route)
+    try:
+        answer = attempt()
+    except Unavailable as error:
+        circuit.failed(ticket, error)
+        raise
+    except FlownallyError:
+        circuit.succeeded(ticket)  # it answered: Flownally is up
+        raise
+    circuit.succeeded(ticket)
+    return answer
 
 
 @contextmanager
