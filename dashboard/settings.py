@@ -65,6 +65,13 @@ FLOWNALLY_CACHE_TTL_CONVERSATION = env.float("FLOWNALLY_CACHE_TTL_CONVERSATION",
 FLOWNALLY_CACHE_TTL_MESSAGES = env.float("FLOWNALLY_CACHE_TTL_MESSAGES", default=1.0)
 FLOWNALLY_CACHE_TTL_DIRECTORY = env.float("FLOWNALLY_CACHE_TTL_DIRECTORY", default=60.0)
 FLOWNALLY_STALE_FOR = env.float("FLOWNALLY_STALE_FOR", default=3600.0)
+# Seconds a page or poll may spend on Flownally (dashboard/core/budget.py): past them it
+# answers with stale copies or a plain error. Requests outside a page keep full retries.
+PAGE_BUDGET_SECONDS = env.float("PAGE_BUDGET_SECONDS", default=3.0)
+# The circuit breaker (dashboard/flownally/circuit.py): opens after this many failures in
+# a row, fails fast for this many seconds, then lets one probe through.
+FLOWNALLY_CIRCUIT_FAILURES = env.int("FLOWNALLY_CIRCUIT_FAILURES", default=5)
+FLOWNALLY_CIRCUIT_OPEN_SECONDS = env.float("FLOWNALLY_CIRCUIT_OPEN_SECONDS", default=10.0)
 # A customer waiting this many minutes is shown amber, then red (list, wallboard).
 WAIT_WARN_MINUTES = env.int("WAIT_WARN_MINUTES", default=5)
 WAIT_ALERT_MINUTES = env.int("WAIT_ALERT_MINUTES", default=15)
@@ -143,6 +150,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Below the session and auth: it reads what they loaded, after the view.
     "dashboard.core.no_store.no_store_when_signed_in",
+    # A deadline for every Flownally call made for the request.
+    "dashboard.core.budget.page_budget",
     # Every page needs sign-in unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

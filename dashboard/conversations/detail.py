@@ -36,8 +36,10 @@ def render_detail(
         raise Http404("No such conversation") from None
     try:
         details, messages, inboxes, users = client.fan_out(
-            lambda: client.conversation_get(conversation_id),
-            lambda: client.conversation_messages(conversation_id, page_token=before or None),
+            lambda: client.conversation_get(conversation_id, allow_stale=True),
+            lambda: client.conversation_messages(
+                conversation_id, page_token=before or None, allow_stale=True
+            ),
             directory.inbox_names,
             directory.user_names,
         )

@@ -6,6 +6,11 @@ header rides along, swapped out of band); when Flownally's answer has the same f
 the poll gets 204 and htmx swaps nothing, and when nothing can change any more it gets 286,
 which stops htmx polling.
 
+While Flownally fails, the page and its poll show the last good copies with a notice of
+their age; staleness is part of the fingerprint (with the age, so the notice keeps
+counting), and the first poll that reads fresh data again swaps the notice out with the
+timeline.
+
 The latest fingerprint of each conversation is kept in the cache for as long as the reads
 it came from stay fresh, so a poll that already shows it is answered from that one entry
 (no other read, no rendering): a hundred viewers of one conversation cost little more
@@ -44,8 +49,10 @@ def fingerprint(
     details: ConversationDetails, messages: Page[Message], senders: dict[str, str]
 ) -> str:
     """Changes whenever anything the timeline or the header shows changes (`senders`: the
-    dashboard's own sender labels, by message ID)."""
+    dashboard's own sender labels, by message ID), the stale notice and its age included."""
+    age = stale_age(details, messages)
     parts = [
+        "" if age is None else f"stale:{age:.0f}",
         details.status or "",
         str(details.last_message_at),
         details.assignee_id or "",
@@ -59,6 +66,12 @@ def fingerprint(
             f":{senders.get(m.id, '')}"
         )
     return hashlib.sha1("|".join(parts).encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+def stale_age(details: ConversationDetails, messages: Page[Message]) -> float | None:
+    """How old the oldest stale copy shown is; None when both reads are fresh."""
+    ages = [found.age for found in (details, messages) if found.stale]
+    return max(ages) if ages else None
 
 
 def settled(details: ConversationDetails, messages: Page[Message]) -> bool:
@@ -78,7 +91,7 @@ def remember(
     """Keep what the timeline shows now until the reads behind it expire."""
     ttl = min(settings.FLOWNALLY_CACHE_TTL_CONVERSATION, settings.FLOWNALLY_CACHE_TTL_MESSAGES)
     fresh_for = ttl - messages.age
-    if fresh_for > 0:
+    if fresh_for > 0 and context["stale_age"] is None:
         known = (context["fingerprint"], not context["live"], cache.now() + fresh_for)
         cache.set_current(f"timeline:{conversation_id}", generations, known, fresh_for)
 
@@ -99,6 +112,7 @@ def timeline_context(
 ) -> dict:
     can_react = can_react and details.channel not in NO_REACTIONS
     senders = sent_here([m.id for m in messages.items if m.sender_type == "user"], users)
+    age = stale_age(details, messages)
     return {
         "conv": details,
         # Oldest first, as a chat reads. ("messages" would shadow Django's messages framework.)
@@ -114,7 +128,9 @@ def timeline_context(
         ],
         "earlier": messages.next_page_token,
         "fingerprint": fingerprint(details, messages, senders),
-        "live": live and not settled(details, messages),
+        "stale_age": age,
+        # A stale page keeps polling, even of a settled conversation, to clear its notice.
+        "live": live and (age is not None or not settled(details, messages)),
         "poll_seconds": settings.TIMELINE_POLL_SECONDS,
         "inline_types": INLINE,
     }
@@ -149,20 +165,20 @@ def conversation_timeline(request: HtmxHttpRequest, conversation_id: str) -> Htt
         return answer
     try:
         details, messages, inboxes, users = client.fan_out(
-            lambda: client.conversation_get(conversation_id),
-            lambda: client.conversation_messages(conversation_id),
+            lambda: client.conversation_get(conversation_id, allow_stale=True),
+            lambda: client.conversation_messages(conversation_id, allow_stale=True),
             directory.inbox_names,
             directory.user_names,
         )
     except NotFound:
         raise Http404("No such conversation") from None
     except FlownallyError:
-        return HttpResponse(status=204)  # keep what is shown; the next poll tries again
+        return HttpResponse(status=204)  # no copy at all: keep what is shown, try again
     context = timeline_context(
         details, messages, users, live=True, can_react=request.user.has_perm(perm("react"))
     )
     remember(conversation_id, generations, context, messages)
     if context["fingerprint"] == request.GET.get("v"):
-        return HttpResponseStopPolling() if settled(details, messages) else HttpResponse(status=204)
+        return HttpResponse(status=204) if context["live"] else HttpResponseStopPolling()
     context.update(header_context(details, inboxes, users))
     return render(request, "conversations/_poll.html", context)

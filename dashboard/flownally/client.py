@@ -8,10 +8,9 @@ can never steer a request to another path.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,6 +18,7 @@ from django.conf import settings
 
 from dashboard.flownally import cache, transport
 from dashboard.flownally.errors import NotFound
+from dashboard.flownally.fanout import fan_out as fan_out  # views call client.fan_out
 from dashboard.flownally.models import (
     Conversation,
     ConversationDetails,
@@ -36,8 +36,6 @@ _ID = {
     for prefix in ("cnv", "msg", "usr", "ibx", "con", "mda", "tn")
 }
 _MEDIA_URL = re.compile(r"/media/(tn_[0-9A-Za-z]{10,64})/uploads/(mda_[0-9A-Za-z]{10,64})")
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
 
 
 def valid_id(prefix: str, value: object) -> str:
@@ -103,7 +101,7 @@ def _read(
 
     if ttl <= 0:
         return cache.Cached(fetch())
-    return cache.read_through(cache.make_key(name, tags), ttl, fetch, allow_stale=allow_stale)
+    return cache.read_through(name, tags, ttl, fetch, allow_stale=allow_stale)
 
 
 def _page[T](found: cache.Cached, key: str, parse: Callable[[object], T]) -> Page[T]:
@@ -146,8 +144,11 @@ def iter_conversations(**filters: Any) -> Iterator[Conversation]:
     return _walk(conversation_list, **filters)
 
 
-def conversation_get(conversation_id: str, *, cached: bool = True) -> ConversationDetails:
-    """GET /conversations/{id}: the conversation with its sendability window.
+def conversation_get(
+    conversation_id: str, *, cached: bool = True, allow_stale: bool = False
+) -> ConversationDetails:
+    """GET /conversations/{id}: the conversation with its sendability window (`.stale` and
+    `.age` say whether it is the last good copy, served while Flownally fails).
     `cached=False` reads past the cache: to check it just before acting on it."""
     cid = valid_id("cnv", conversation_id)
     found = _read(
@@ -156,12 +157,18 @@ def conversation_get(conversation_id: str, *, cached: bool = True) -> Conversati
         None,
         settings.FLOWNALLY_CACHE_TTL_CONVERSATION if cached else 0,
         (f"cnv:{cid}",),
+        allow_stale,
     )
-    return ConversationDetails.from_api(found.value)
+    details = ConversationDetails.from_api(found.value)
+    return dataclasses.replace(details, stale=found.stale, age=found.age)
 
 
 def conversation_messages(
-    conversation_id: str, *, page_size: int | None = None, page_token: str | None = None
+    conversation_id: str,
+    *,
+    page_size: int | None = None,
+    page_token: str | None = None,
+    allow_stale: bool = False,
 ) -> Page[Message]:
     """GET /conversations/{id}/messages: newest first; the token leads to older ones."""
     cid = valid_id("cnv", conversation_id)
@@ -172,6 +179,7 @@ def conversation_messages(
         params,
         settings.FLOWNALLY_CACHE_TTL_MESSAGES,
         (f"cnv:{cid}",),
+        allow_stale,
     )
     return _page(found, "messages", Message.from_api)
 
@@ -217,10 +225,11 @@ def iter_users() -> Iterator[User]:
 def _directory[T](
     path: str, key: str, parse: Callable[[object], T], page_size: int | None, page_token: str | None
 ) -> Page[T]:
-    """Inboxes and users change rarely: cached for FLOWNALLY_CACHE_TTL_DIRECTORY."""
+    """Inboxes and users change rarely: cached for FLOWNALLY_CACHE_TTL_DIRECTORY, and
+    their last good copy serves while Flownally fails (names are better than IDs)."""
     params = {"pageSize": page_size, "pageToken": page_token or None}
     found = _read(
-        path, f"GET {path}", params, settings.FLOWNALLY_CACHE_TTL_DIRECTORY, ("directory",)
+        path, f"GET {path}", params, settings.FLOWNALLY_CACHE_TTL_DIRECTORY, ("directory",), True
     )
     return _page(found, key, parse)
 
@@ -396,23 +405,3 @@ def media_upload(
         idempotency_key=idempotency_key,
     )
     return MediaUpload.from_api(answer.body)
-
-
-# --- several calls at once ---------------------------------------------------------------------
-
-
-def fan_out(*calls: Callable[[], Any]) -> list[Any]:
-    """Run independent calls at the same time; results in order. The first error raises
-    after every call has finished, so none is left running unseen."""
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(
-                max_workers=settings.FLOWNALLY_FANOUT_WORKERS, thread_name_prefix="flownally"
-            )
-    futures = [_pool.submit(call) for call in calls]
-    errors = [f.exception() for f in futures]
-    for error in errors:
-        if error is not None:
-            raise error
-    return [f.result() for f in futures]

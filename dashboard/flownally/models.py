@@ -120,6 +120,9 @@ class Sendability:
 class ConversationDetails(Conversation):
     last_customer_message_at: datetime | None = None
     sendability: Sendability = field(default_factory=lambda: Sendability("unknown", None, ()))
+    # The last good copy, served while Flownally fails, and how old it is (as on Page).
+    stale: bool = field(default=False, compare=False)
+    age: float = field(default=0.0, compare=False)
 
     @classmethod
     def from_api(cls, data: Any) -> ConversationDetails:

@@ -5,24 +5,37 @@ Retries: GETs on connection errors, timeouts, 5xx and 429; POSTs on the same, an
 double-submitted send happens once. Waits grow exponentially with jitter, honour
 Retry-After, and are capped; a Retry-After beyond the cap is not waited for.
 
+Within a page's budget (deadline.py) nothing sleeps through a retry cycle: each attempt's
+timeouts are cut to the time left; a read is retried only at once, after a dropped
+connection (a keep-alive socket the server had closed); a POST is retried only while the
+time left covers the wait and another attempt like the last. Without a deadline (the
+open-queue walk, bulk jobs) the retries above apply in full. Every attempt passes the
+circuit breaker (circuit.py) first.
+
 Logged per attempt at INFO: method, path template, status, duration, request id. Never the
 token, never a body.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import random
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 
+from dashboard.flownally import circuit
+from dashboard.flownally.deadline import Deadline, current
 from dashboard.flownally.errors import (
     BadResponse,
     Conflict,
@@ -37,6 +50,7 @@ logger = logging.getLogger("dashboard.flownally")
 _session: requests.Session | None = None
 _session_pid = 0
 _session_lock = threading.Lock()
+_on_retry: ContextVar[Callable[[], None] | None] = ContextVar("flownally_on_retry", default=None)
 
 
 def session() -> requests.Session:
@@ -95,23 +109,99 @@ def request(
     if method == "POST":
         headers["Idempotency-Key"] = idempotency_key or uuid.uuid4().hex
     url = settings.FLOWNALLY_API_URL + path
+    limit = current()
     attempts = settings.FLOWNALLY_RETRIES + 1
-    for attempt in range(attempts):
+    attempt, retried_at_once = 0, False
+    while True:
+        timeout = _timeouts(limit)
+        started = time.monotonic()
         try:
-            return _once(method, url, route, headers, params, json, files, stream, attempt)
+            return _through_circuit(
+                route,
+                functools.partial(
+                    _once,
+                    method,
+                    url,
+                    route,
+                    headers,
+                    params,
+                    json,
+                    files,
+                    stream,
+                    attempt,
+                    timeout,
+                ),
+            )
+        except Unavailable as error:
+            if limit is not None and limit.remaining() <= 0.01:
+                raise limit.exceeded() from error
+            failure: FlownallyError = error
         except FlownallyError as error:
-            retry_after = error.retry_after
-            if (
-                attempt + 1 >= attempts
-                or not _retryable(error, method)
-                or retry_after > settings.FLOWNALLY_RETRY_CAP
-            ):
-                raise
-            time.sleep(_backoff(attempt, retry_after))
-    raise AssertionError("unreachable")
+            failure = error
+        retry_after = failure.retry_after
+        if (
+            attempt + 1 >= attempts
+            or not _retryable(failure, method)
+            or retry_after > settings.FLOWNALLY_RETRY_CAP
+        ):
+            raise failure
+        wait = _backoff(attempt, retry_after)
+        if limit is not None:
+            if method != "POST":
+                if retried_at_once or not _dropped(failure):
+                    raise failure
+                wait, retried_at_once = 0.0, True
+            elif limit.remaining() < wait + (time.monotonic() - started):
+                raise failure
+        time.sleep(wait)
+        if hook := _on_retry.get():
+            hook()
+        attempt += 1
 
 
-def _once(method, url, route, headers, params, json, files, stream, attempt) -> Answer:
+def _through_circuit(route: str, attempt: Callable[[], Answer]) -> Answer:
+    """One attempt, unless the circuit is open (or another call probes): then Unavailable
+    at once, which the caller retries like any failure when it has the time."""
+    ticket = circuit.admit(route)
+    try:
+        answer = attempt()
+    except Unavailable as error:
+        circuit.failed(ticket, error)
+        raise
+    except FlownallyError:
+        circuit.succeeded(ticket)  # it answered: Flownally is up
+        raise
+    circuit.succeeded(ticket)
+    return answer
+
+
+@contextmanager
+def on_retry(hook: Callable[[], None]) -> Iterator[None]:
+    """Call `hook` before every retry made in this block (cache.py renews its lock)."""
+    token = _on_retry.set(hook)
+    try:
+        yield
+    finally:
+        _on_retry.reset(token)
+
+
+def _timeouts(limit: Deadline | None) -> tuple[float, float]:
+    connect, read = settings.FLOWNALLY_CONNECT_TIMEOUT, settings.FLOWNALLY_READ_TIMEOUT
+    if limit is None:
+        return connect, read
+    left = limit.remaining()
+    if left <= 0.01:
+        raise limit.exceeded()
+    return min(connect, left), min(read, left)
+
+
+def _dropped(error: FlownallyError) -> bool:
+    """A connection that failed outright (not one that timed out)."""
+    cause = error.__cause__
+    return isinstance(cause, requests.ConnectionError) and not isinstance(cause, requests.Timeout)
+
+
+def _once(method, url, route, headers, params, json, files, stream, attempt, timeout) -> Answer:
     started = time.perf_counter()
     status, request_id = 0, None
     try:
@@ -123,7 +213,7 @@ def _once(method, url, route, headers, params, json, files, stream, attempt) -> 
             files=files,
             headers=headers,
             stream=stream,
-            timeout=(settings.FLOWNALLY_CONNECT_TIMEOUT, settings.FLOWNALLY_READ_TIMEOUT),
+            timeout=timeout,
         )
         status, request_id = response.status_code, response.headers.get("X-Request-Id")
         if stream and 200 <= status < 300:

@@ -95,6 +95,8 @@ def test_a_lease_left_by_a_dead_walker_holds_the_next_walk_for_one_lease_at_most
 @pytest.mark.slow  # waits out retries or intervals in real time
 def test_a_failed_walk_is_kept_beside_the_index_and_retried_one_interval_later(flownally, settings):
     settings.OPEN_QUEUE_REFRESH_SECONDS = 1
+    # The walk's failures open the circuit: recovery waits out its cool-off (10 s by default).
+    settings.FLOWNALLY_CIRCUIT_OPEN_SECONDS = 0.5
     index.mark_wanted()
     refresher.refresh_if_due()
     flownally.add_fault(kind="error", status=503)

@@ -1,9 +1,9 @@
 """A second dashboard process for the cross-process single-flight tests
 (tests/flownally/test_single_flight.py), run as
 
-    python -m tests.support.reader_process <conversation id> <threads>
+    python -m tests.support.reader_process <conversation id> <threads> [<budget seconds>]
 
-It starts `threads` threads that each call `client.conversation_get(<id>)`, prints "ready",
+(with a budget, each read runs under a page's deadline, as in a request). It starts `threads` threads that each call `client.conversation_get(<id>)`, prints "ready",
 and lets them all go at once when a line arrives on stdin. Prints the IDs the threads got
 (or their errors) as one JSON list, then exits."""
 
@@ -19,16 +19,20 @@ def _read_in_threads() -> int:
     import django
 
     django.setup()
-    from dashboard.flownally import client
+    from contextlib import nullcontext
+
+    from dashboard.flownally import client, deadline
 
     conversation_id, count = sys.argv[1], int(sys.argv[2])
+    budget = float(sys.argv[3]) if len(sys.argv) > 3 else None
     start = threading.Barrier(count + 1)
     results: list[str | None] = [None] * count
 
     def read(index: int) -> None:
         start.wait()
         try:
-            results[index] = client.conversation_get(conversation_id).id
+            with deadline.within(budget) if budget else nullcontext():
+                results[index] = client.conversation_get(conversation_id).id
         except Exception as error:  # reported to the test, which fails on it
             results[index] = f"error: {error!r}"
 

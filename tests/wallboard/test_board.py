@@ -149,6 +149,8 @@ def test_an_outage_keeps_the_last_numbers_marked_stale_then_recovers(
     flownally, client_as, settings
 ):
     settings.OPEN_QUEUE_REFRESH_SECONDS = 1  # a walk every second, in the background
+    # The walk's failures open the circuit: recovery waits out its cool-off (10 s by default).
+    settings.FLOWNALLY_CIRCUIT_OPEN_SECONDS = 0.5
     client = client_as(VIEWER)
     first = client.get("/wallboard/")
     assert "is-stale" not in first.content.decode()

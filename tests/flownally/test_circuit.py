@@ -1,0 +1,77 @@
+"""The circuit breaker, seen from fifty timeline polls through a live server while
+Flownally answers 503: it opens after repeated failures, then polls cost no upstream
+request and answer at once with the stale timeline; after the cool-off exactly one probe
+goes out; once Flownally is back the probe closes it and the timeline is fresh.
+
+(Answers take up to ~2 s here: the test's live server serves fifty connections at once
+from one process and an SQLite file, not for lack of an upstream answer.)"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from dashboard.accounts.roles import VIEWER, ensure_roles
+from dashboard.flownally import circuit
+from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
+from tests.support.viewers import at_once, session_of
+
+CID = REFERENCE_CONVERSATION_ID
+POLLS = 50
+COOL_OFF_S = 4.0
+STALE = "Flownally is not answering; showing the timeline as of"
+ANSWERED_WITHIN_S = 4
+
+
+def api_requests(upstream) -> list[dict]:
+    return [e for e in upstream.requests() if e["path"].startswith("/v1/")]
+
+
+@pytest.mark.slow  # waits out the circuit's cool-off twice
+@pytest.mark.django_db(transaction=True)
+def test_fifty_polls_during_a_503_open_the_circuit_and_one_probe_closes_it(
+    live_server, flownally, upstream, settings, client, make_user
+):
+    ensure_roles()
+    settings.FLOWNALLY_CACHE_TTL_CONVERSATION = 0.2
+    settings.FLOWNALLY_CACHE_TTL_MESSAGES = 0.2
+    settings.FLOWNALLY_CIRCUIT_OPEN_SECONDS = COOL_OFF_S
+    cookie = session_of(client, make_user(VIEWER))
+    page = f"{live_server.url}/conversations/{CID}/"
+    poll = f"{page}timeline/?v=shown-before"
+    assert at_once(page, 1, cookie)[0].status == 200
+    flownally.add_fault(kind="error", status=503, retryAfter=0, path=f"^/v1/conversations/{CID}")
+    time.sleep(0.3)  # the conversation's copies are no longer fresh
+
+    def round_of_polls() -> list:
+        seen = at_once(poll, POLLS, cookie, headers={"HX-Request": "true"})
+        assert [s.status for s in seen] == [200] * POLLS, {s.status for s in seen}
+        assert max(s.seconds for s in seen) < ANSWERED_WITHIN_S
+        print(f"{POLLS} polls: slowest {max(s.seconds for s in seen):.3f} s")
+        assert all(STALE in s.text for s in seen)
+        return seen
+
+    for _ in range(settings.FLOWNALLY_CIRCUIT_FAILURES):
+        round_of_polls()
+        if circuit.state().name == "open":
+            break
+    assert circuit.state().name == "open"
+
+    upstream.forget()
+    round_of_polls()
+    assert api_requests(upstream) == [], "polls went upstream while the circuit was open"
+
+    time.sleep(COOL_OFF_S + 0.1)
+    upstream.forget()
+    round_of_polls()
+    assert len(api_requests(upstream)) == 1, "the half-open circuit let more than one probe out"
+    assert circuit.state().name == "open"  # the probe met the 503
+
+    flownally.control("DELETE", "faults")
+    time.sleep(COOL_OFF_S + 0.1)
+    at_once(poll, 1, cookie, headers={"HX-Request": "true"})  # its probe succeeds
+    assert circuit.state().name == "closed"
+    fresh = at_once(poll, POLLS, cookie, headers={"HX-Request": "true"})
+    assert [s.status for s in fresh] == [200] * POLLS
+    assert not any(STALE in s.text for s in fresh)
