@@ -280,6 +280,9 @@ def test_callers_queued_behind_a_failed_fetch_share_its_failure_instead_of_repea
     cid = REFERENCE_CONVERSATION_ID
     path = f"/v1/conversations/{cid}"
     sim.control("POST", "config", {"latencyMs": 200})
+    # The failing answer is held half a second, so that every caller is queued behind it
+    # however slowly a busy machine starts their threads.
+    sim.add_fault(kind="timeout", delayMs=500, times=1, path=f"^{path}$")
     sim.add_fault(kind="error", status=503, retryAfter=0, times=1, path=f"^{path}$")
 
     results = at_once(20, lambda _: client.conversation_get(cid))
