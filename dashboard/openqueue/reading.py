@@ -7,10 +7,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from dashboard.flownally import deadline as page_deadline
 from dashboard.openqueue import index, refresher
 from dashboard.openqueue.index import Failure, Index
 
 FIRST_WAIT = 30  # seconds a reader waits for the very first index
+_RENDER_MARGIN = 0.5  # of a page's budget, kept for the page itself
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ def peek() -> Reading:
 
 
 def _read(wait: float) -> Reading:
+    if limit := page_deadline.current():  # a page waits for the first walk within its budget
+        wait = min(wait, max(0.0, limit.remaining() - _RENDER_MARGIN))
     stamp, failure = index.stored()
     deadline = time.monotonic() + wait
     asked = time.time()

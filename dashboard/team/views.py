@@ -40,7 +40,8 @@ def team(request: HtmxHttpRequest) -> HttpResponse:
             "match_label": f"Select all {count} open conversations",
         }
     template = PAGE + "#team-table" if request.htmx else PAGE
-    return render(request, template, context, status=200 if queue.index else 502)
+    failed = queue.index is None and queue.failure is not None
+    return render(request, template, context, status=502 if failed else 200)
 
 
 def _rows(index: Index) -> dict:

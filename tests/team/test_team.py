@@ -67,3 +67,21 @@ def test_it_says_so_when_flownally_has_never_answered(flownally, client_as):
 def test_a_role_is_required(flownally, client_as, client):
     assert client.get("/team/").status_code == 302
     assert client_as(None).get("/team/").status_code == 403
+
+
+@pytest.mark.slow  # Flownally holds the first walk for seconds
+def test_while_flownally_hangs_the_first_page_answers_within_its_budget(
+    flownally, client_as, settings
+):
+    """The very first walk of the open queue has no deadline (it runs in the background),
+    but a page waits for it only within its own budget, then says it is still reading."""
+    import time
+
+    settings.PAGE_BUDGET_SECONDS = 2
+    flownally.add_fault(kind="timeout", delayMs=6000, path="^/v1/conversations$")
+    started = time.monotonic()
+    response = client_as(TEAM_LEAD).get("/team/")
+    elapsed = time.monotonic() - started
+    assert response.status_code == 200
+    assert "Reading the open queue from Flownally" in response.content.decode()
+    assert elapsed < 2.5, f"answered after {elapsed:.1f} s"
