@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.utils import DatabaseError
 
 from dashboard.core import cache_health
+from dashboard.flownally import circuit
 
 
 def _database() -> dict:
@@ -32,8 +33,14 @@ def _cache() -> dict:
     return {"status": "down" if state == "down" else "ok", "detail": detail, "ms": ms}
 
 
+def _flownally() -> dict:
+    found = circuit.state()
+    status = "ok" if found.name == "closed" else found.name
+    return {"status": status, "circuit": found.name, "since": found.since}
+
+
 def check() -> dict:
-    parts = {"database": _database(), "cache": _cache()}
+    parts = {"database": _database(), "cache": _cache(), "flownally": _flownally()}
     if parts["database"]["status"] != "ok":
         status = "unready"
     elif any(part["status"] != "ok" for part in parts.values()):

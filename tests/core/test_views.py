@@ -56,6 +56,24 @@ class TestReadyz:
         assert response.json()["status"] == "unready"
         assert response.json()["database"] == {"status": "down", "detail": "OperationalError"}
 
+    def test_an_open_circuit_to_flownally_is_reported_and_leaves_it_ready(
+        self, client, flownally, settings
+    ):
+        """Pages answer from their last good copies meanwhile: no reason to take this
+        instance out of the load balancer."""
+        from dashboard.flownally import client as api
+        from dashboard.flownally.errors import Unavailable
+
+        assert client.get("/readyz").json()["flownally"]["circuit"] == "closed"
+        flownally.add_fault(kind="error", status=503)
+        for _ in range(settings.FLOWNALLY_CIRCUIT_FAILURES):
+            with pytest.raises(Unavailable):
+                api.conversation_list(cached=False)
+        response = client.get("/readyz")
+        assert response.status_code == 200
+        assert response.json()["status"] == "degraded"
+        assert response.json()["flownally"]["circuit"] == "open"
+
 
 class TestPing:
     def test_it_answers_without_sign_in_database_or_flownally(self, client, settings):
