@@ -30,6 +30,7 @@ _FAILURES = "flownally:circuit:failures"  # consecutive failures, by every proce
 # Held by the one half-open probe of each opening (named by when it opened, so that a
 # process that read an older opening cannot take a probe of its own).
 _PROBE = "flownally:circuit:probe:{}"
+_PERSON = "a person's action"  # a Ticket's probe while open: it closes or reopens too
 _FAILURES_FORGOTTEN_S = 300  # failures this far apart are not "consecutive"
 
 
@@ -61,11 +62,18 @@ def state() -> State:
     return State("closed", stored[1] if isinstance(stored, tuple) else None)
 
 
-def admit(route: str) -> Ticket:
-    """Before an upstream attempt: a ticket to go, or Unavailable at once while open."""
+def admit(route: str, *, asked_by_a_person: bool = False) -> Ticket:
+    """Before an upstream attempt: a ticket to go, or Unavailable at once while open.
+
+    An action a person is waiting for goes out even while the circuit is open: such
+    actions are few, refusing one untried would leave them refused for up to
+    FLOWNALLY_CIRCUIT_OPEN_SECONDS after Flownally is back, and its outcome is news
+    (success closes the circuit at once)."""
     stored, failures = _read()
     if not (isinstance(stored, tuple) and stored[0] == "open"):
         return Ticket(failures=failures)
+    if asked_by_a_person:
+        return Ticket(probe=_PERSON, failures=failures)
     if time.time() < stored[1] + settings.FLOWNALLY_CIRCUIT_OPEN_SECONDS:
         raise Unavailable(f"Flownally is failing; {route} was not tried (circuit open)")
     token = uuid.uuid4().hex

@@ -118,6 +118,7 @@ def request(
         try:
             return _through_circuit(
                 route,
+                method == "POST" and limit is not None,
                 functools.partial(
                     _once,
                     method,
@@ -159,10 +160,11 @@ def request(
         attempt += 1
 
 
-def _through_circuit(route: str, attempt: Callable[[], Answer]) -> Answer:
+def _through_circuit(route: str, person: bool, attempt: Callable[[], Answer]) -> Answer:
     """One attempt, unless the circuit is open (or another call probes): then Unavailable
-    at once, which the caller retries like any failure when it has the time."""
-    ticket = circuit.admit(route)
+    at once, which the caller retries like any failure when it has the time. A `person`'s
+    action (a POST within a page's budget) is always tried."""
+    ticket = circuit.admit(route, asked_by_a_person=person)
     try:
         answer = attempt()
     except Unavailable as error:

@@ -75,3 +75,30 @@ def test_fifty_polls_during_a_503_open_the_circuit_and_one_probe_closes_it(
     fresh = at_once(poll, POLLS, cookie, headers={"HX-Request": "true"})
     assert [s.status for s in fresh] == [200] * POLLS
     assert not any(STALE in s.text for s in fresh)
+
+
+def test_a_persons_action_is_tried_while_the_circuit_is_open_and_closes_it(
+    flownally, upstream, settings
+):
+    """Reads while open fail at once, untried; an action someone pressed goes out, and
+    once Flownally is back its success closes the circuit for everyone."""
+    from dashboard.flownally import client as api
+    from dashboard.flownally.deadline import within
+    from dashboard.flownally.errors import Unavailable
+
+    settings.FLOWNALLY_RETRIES = 0
+    settings.FLOWNALLY_CIRCUIT_OPEN_SECONDS = 60
+    flownally.add_fault(kind="error", status=503, times=settings.FLOWNALLY_CIRCUIT_FAILURES)
+    for _ in range(settings.FLOWNALLY_CIRCUIT_FAILURES):
+        with pytest.raises(Unavailable):
+            api.conversation_get(CID, cached=False)
+    assert circuit.state().name == "open"
+    tried = len(api_requests(upstream))
+
+    with within(3), pytest.raises(Unavailable, match="circuit open"):
+        api.conversation_get(CID, cached=False)  # a page's read: not tried
+    assert len(api_requests(upstream)) == tried
+    with within(3):
+        api.conversation_close(CID)  # someone pressed Close: tried, and it worked
+    assert len(api_requests(upstream)) == tried + 1
+    assert circuit.state().name == "closed"
