@@ -52,6 +52,8 @@ def upstream(dashboard, settings):
 
 def test_a_kiosk_screen_follows_the_queue_through_an_outage(page, dashboard, upstream, settings):
     settings.WALLBOARD_REFRESH_SECONDS = settings.OPEN_QUEUE_REFRESH_SECONDS = 1
+    # Recovery waits out the circuit's cool-off (10 s by default) before probing.
+    settings.FLOWNALLY_CIRCUIT_OPEN_SECONDS = 1
     link, token = KioskLink.create("Support room TV", None)
     page.set_viewport_size({"width": 1920, "height": 1080})
     page.goto(f"{dashboard.url}/wallboard/k/{token}/")
