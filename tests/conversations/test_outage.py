@@ -5,9 +5,11 @@ does not take the last good list away."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
+import requests
 
 from dashboard.accounts.roles import TEAM_LEAD, VIEWER, ensure_roles
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
@@ -38,8 +40,20 @@ def test_twelve_viewers_of_a_hanging_list_are_answered_in_time_with_the_stale_co
     upstream.forget()
     time.sleep(0.3)  # the list's copy is no longer fresh
 
-    seen = at_once(f"{live_server.url}/", 12, cookie)
+    health: list[tuple[int, float]] = []
 
+    def healthz_while_they_wait() -> None:
+        time.sleep(1)  # the twelve are all waiting on Flownally by now
+        started = time.monotonic()
+        answer = requests.get(f"{live_server.url}/healthz", timeout=5)
+        health.append((answer.status_code, time.monotonic() - started))
+
+    checker = threading.Thread(target=healthz_while_they_wait)
+    checker.start()
+    seen = at_once(f"{live_server.url}/", 12, cookie)
+    checker.join()
+
+    assert health[0][0] == 200 and health[0][1] < 0.1, health
     assert [s.status for s in seen] == [200] * 12, [s.text[:300] for s in seen]
     slowest = max(s.seconds for s in seen)
     assert slowest < ANSWERED_WITHIN_S, slowest
