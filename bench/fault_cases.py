@@ -130,6 +130,23 @@ def fault(rig: Rig, **rule: object) -> Iterator[None]:
         yield
     finally:
         rig.sim.control("DELETE", "faults")
+        _until_recovered(rig)
+
+
+def _until_recovered(rig: Rig, timeout: float = 60) -> None:
+    """Until the dashboard's circuit to Flownally is closed again (where it has one), so
+    that one item's fault does not spill into the next: a signed-in page read while it is
+    half-open is the probe that closes it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready = requests.get(f"{rig.base(0)}/readyz", timeout=10)
+        if ready.status_code == 404 or ready.json().get("flownally", {}).get("circuit") in (
+            None,
+            "closed",
+        ):
+            return
+        get(Target("list", f"{rig.base(0)}/", rig.sessions[0]), timeout=10)
+        time.sleep(0.5)
 
 
 def _health_while(base: str, busy: Callable[[], bool], timeout: float) -> list[Sample]:
