@@ -91,14 +91,14 @@ def _stamped[T](key: str, user_pk: object, load: Callable[[], T | None]) -> T | 
     found = cache.get_many([_SHARED, own, key])
     stamp = (found.get(_SHARED, 0), found.get(own, 0))
     entry = found.get(key)
-    current = isinstance(entry, tuple) and len(entry) == 3 and entry[0] == stamp
-    if current and time.time() - entry[2] < settings.AUTH_CACHE_SECONDS:
-        return entry[1]
+    kept = entry if isinstance(entry, tuple) and len(entry) == 3 and entry[0] == stamp else None
+    if kept and time.time() - kept[2] < settings.AUTH_CACHE_SECONDS:
+        return kept[1]
     try:
         value = load()
     except DatabaseError:
-        if current:
-            return entry[1]
+        if kept:
+            return kept[1]
         raise
     if value is not None:
         # Stamped with the generations read before the database was: a change made
