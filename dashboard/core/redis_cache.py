@@ -1,5 +1,5 @@
 """Django's Redis cache backend, keeping one redis client per connection pool, and
-answering as a cache that holds nothing while Redis cannot be reached.
+answering as a cache that holds nothing while Redis cannot be reached (or cannot write).
 
 Django builds a new `redis.Redis` for every cache operation, and building one fills a
 table of some 170 response callbacks: about 0.2 ms each time, which was most of what a
@@ -127,6 +127,17 @@ def outage_for(location: str) -> Outage:
         return _outages.setdefault(location, Outage(location))
 
 
+def _unwell(error: Exception) -> bool:
+    """Redis cannot serve as a cache now: unreachable or hung, and also a primary demoted
+    during a failover (read-only), out of memory, or unable to persist (MISCONF): each
+    would fail every write until someone acts."""
+    if isinstance(error, redis.ConnectionError | redis.TimeoutError):
+        return True
+    if isinstance(error, redis.exceptions.ReadOnlyError | redis.exceptions.OutOfMemoryError):
+        return True
+    return isinstance(error, redis.ResponseError) and str(error).startswith("MISCONF")
+
+
 def _missing_key(key, delta) -> None:
     raise ValueError(f"Key '{key}' not found.")
 
@@ -147,16 +158,16 @@ def _degrades(on_failure: Callable[..., Any], missed: Callable[..., tuple] = lam
                 if probe:
                     self.recover()
                 found = method(self, *args)
-            except (redis.ConnectionError, redis.TimeoutError) as error:
+            except Exception as error:
+                if not _unwell(error):
+                    if probe and outage.down:  # the probe did not get through: later
+                        outage.failed(error)
+                    raise
                 if keys := missed(*args):
                     outage.miss(*keys)
                 if probe is not None:
                     outage.failed(error)
                 return on_failure(*args)
-            except Exception as error:
-                if probe and outage.down:  # the probe did not get through: later
-                    outage.failed(error)
-                raise
             return found
 
         return guarded

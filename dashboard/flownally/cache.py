@@ -36,7 +36,7 @@ from django.core.cache import cache
 
 from dashboard.flownally import transport
 from dashboard.flownally.deadline import Deadline, current
-from dashboard.flownally.errors import FlownallyError, RateLimited, Unavailable
+from dashboard.flownally.errors import FlownallyError, OutOfTime, RateLimited, Unavailable
 
 _PREFIX = "flownally:"
 _POLL_S = 0.01
@@ -174,12 +174,13 @@ def read_through[T](
                 with transport.on_retry(held.renew if isinstance(held, _Held) else lambda: None):
                     value = fetch()
             except (Unavailable, RateLimited) as error:
-                cache.set(
-                    f"{key}:failed",
-                    (uuid.uuid4().hex, type(error).__name__, error.message, error.status,
-                     error.retry_after),
-                    timeout=_FAILURE_KEPT_S,
-                )  # fmt: skip
+                if not isinstance(error, OutOfTime):  # our budget's end is ours alone
+                    cache.set(
+                        f"{key}:failed",
+                        (uuid.uuid4().hex, type(error).__name__, error.message, error.status,
+                         error.retry_after),
+                        timeout=_FAILURE_KEPT_S,
+                    )  # fmt: skip
                 return _give_up(look, error, allow_stale)
             cache.set(
                 key,

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from dashboard.flownally.errors import Unavailable
+from dashboard.flownally.errors import OutOfTime
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,8 @@ class Deadline:
     def remaining(self) -> float:
         return self.at - time.monotonic()
 
-    def exceeded(self) -> Unavailable:
-        return Unavailable(f"Flownally did not answer within {self.budget:g} s")
+    def exceeded(self) -> OutOfTime:
+        return OutOfTime(f"Flownally did not answer within {self.budget:g} s")
 
 
 _current: ContextVar[Deadline | None] = ContextVar("flownally_deadline", default=None)

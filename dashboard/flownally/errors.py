@@ -61,6 +61,11 @@ class Unavailable(FlownallyError):
     """5xx, a connection that failed, or no answer in time: worth trying again later."""
 
 
+class OutOfTime(Unavailable):
+    """The page's budget ran out, not necessarily Flownally's patience: says nothing about
+    Flownally's health (the circuit does not count it, waiters do not share it)."""
+
+
 class BadResponse(FlownallyError):
     """Flownally answered, but not in the contract's shape (for example, not JSON)."""
 

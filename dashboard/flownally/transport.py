@@ -40,6 +40,7 @@ from dashboard.flownally.errors import (
     BadResponse,
     Conflict,
     FlownallyError,
+    OutOfTime,
     RateLimited,
     Unavailable,
     error_from_response,
@@ -114,11 +115,13 @@ def request(
     attempt, retried_at_once = 0, False
     while True:
         timeout = _timeouts(limit)
+        cut = timeout != (settings.FLOWNALLY_CONNECT_TIMEOUT, settings.FLOWNALLY_READ_TIMEOUT)
         started = time.monotonic()
         try:
             return _through_circuit(
                 route,
                 method == "POST" and limit is not None,
+                cut,
                 functools.partial(
                     _once,
                     method,
@@ -160,14 +163,18 @@ def request(
         attempt += 1
 
 
-def _through_circuit(route: str, person: bool, attempt: Callable[[], Answer]) -> Answer:
+def _through_circuit(route: str, person: bool, cut: bool, attempt: Callable[[], Answer]) -> Answer:
     """One attempt, unless the circuit is open (or another call probes): then Unavailable
     at once, which the caller retries like any failure when it has the time. A `person`'s
-    action (a POST within a page's budget) is always tried."""
+    action (a POST within a page's budget) is always tried. An attempt whose timeout the
+    page's budget `cut` short and that timed out says nothing about Flownally: OutOfTime,
+    not counted."""
     ticket = circuit.admit(route, asked_by_a_person=person)
     try:
         answer = attempt()
     except Unavailable as error:
+        if cut and isinstance(error.__cause__, requests.Timeout):
+            raise OutOfTime(f"{error.message} (the page's time ran out)") from error
         circuit.failed(ticket, error)
         raise
     except FlownallyError:

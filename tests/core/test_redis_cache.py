@@ -103,3 +103,24 @@ def test_writes_missed_during_an_outage_do_not_come_back_with_redis(redis_cache)
     until(lambda: cache_health.status()[0] == "ok", 5, "Redis resumed but is not used again")
     assert cache.get("session") is None
     assert cache.get("generation") == 4
+
+
+def test_a_redis_that_cannot_write_is_served_around_not_a_500(redis_cache):
+    """A primary demoted to a replica during a failover answers READONLY to every write,
+    one out of memory OOM: both as an outage, not an error for every page."""
+    import redis
+
+    from dashboard.core.processes import free_port
+
+    admin = redis.Redis.from_url(redis_cache.url)
+    cache.set("kept", "before")
+    admin.replicaof("127.0.0.1", free_port())  # a primary nobody runs: read-only for ever
+    try:
+        cache.set("new", "value")  # READONLY: no exception
+        assert cache.add("lock", "mine") is True
+        assert cache_health.status()[0] == "down"
+    finally:
+        admin.replicaof("NO", "ONE")
+    until(lambda: cache_health.status()[0] == "ok", 10, "Redis was not used again")
+    cache.set("new", "value")
+    assert cache.get("new") == "value"

@@ -102,3 +102,19 @@ def test_a_persons_action_is_tried_while_the_circuit_is_open_and_closes_it(
         api.conversation_close(CID)  # someone pressed Close: tried, and it worked
     assert len(api_requests(upstream)) == tried + 1
     assert circuit.state().name == "closed"
+
+
+def test_pages_running_out_of_their_own_time_do_not_open_the_circuit(flownally, settings):
+    """A slow but working Flownally: reads cut short by a page's budget are the page's
+    problem, not a sign that Flownally is down (else slow pages would open the circuit,
+    and every viewer would get stale copies of a Flownally that answers)."""
+    from dashboard.flownally import client as api
+    from dashboard.flownally.deadline import within
+    from dashboard.flownally.errors import OutOfTime
+
+    flownally.add_fault(kind="latency", delayMs=800, path=f"^/v1/conversations/{CID}$")
+    for _ in range(settings.FLOWNALLY_CIRCUIT_FAILURES + 1):
+        with within(0.3), pytest.raises(OutOfTime):
+            api.conversation_get(CID)
+    assert circuit.state().name == "closed"
+    assert api.conversation_get(CID).id == CID  # with time enough, it answers
