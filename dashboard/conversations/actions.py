@@ -115,11 +115,13 @@ def _panel(
     changed: bool = False,
     status: int = 200,
 ) -> HttpResponse:
-    """The action panel, re-rendered; `changed` also refreshes the timeline."""
+    """The action panel, re-rendered; `changed` also refreshes the timeline. From stale
+    copies when Flownally fails just after the action: the panel (with its new keys) is
+    swapped in either way, so the next press is not refused as a reused key."""
     try:
         details, page, users = client.fan_out(
-            lambda: client.conversation_get(conversation_id),
-            lambda: client.conversation_messages(conversation_id),
+            lambda: client.conversation_get(conversation_id, allow_stale=True),
+            lambda: client.conversation_messages(conversation_id, allow_stale=True),
             directory.user_names,
         )
     except FlownallyError as error:
@@ -232,9 +234,14 @@ def react(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
 
     def check(form: forms.ReactForm) -> str:
         # Flownally reacts to any message the token can see; one from another conversation
-        # would be audited against this one.
+        # would be audited against this one. A message never moves, so a stale copy will
+        # do (the page's own messages first: during an outage that copy is there).
+        message_id = form.cleaned_data["message_id"]
         try:
-            found = client.message_get(form.cleaned_data["message_id"]).conversation.id
+            shown = client.conversation_messages(conversation_id, allow_stale=True).items
+            if any(m.id == message_id for m in shown):
+                return ""
+            found = client.message_get(message_id, allow_stale=True).conversation.id
         except NotFound:
             found = None
         return "" if found == conversation_id else "That message is not in this conversation."

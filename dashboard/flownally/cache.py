@@ -171,7 +171,7 @@ def read_through[T](
                     return _give_up(look, limit.exceeded(), allow_stale)
                 # The holder left no answer (it died, or gave up): fetch ourselves.
             try:
-                with transport.on_retry(held.renew if isinstance(held, _Held) else lambda: None):
+                with transport.on_retry(held.renew if isinstance(held, _Held) else lambda _: None):
                     value = fetch()
             except (Unavailable, RateLimited) as error:
                 if not isinstance(error, OutOfTime):  # our budget's end is ours alone
@@ -232,10 +232,10 @@ class _Held:
     def __init__(self, lock_key: str, token: str, seconds: int) -> None:
         self.lock_key, self.token, self.seconds = lock_key, token, seconds
 
-    def renew(self) -> None:
-        """Before a retry: hold it for another attempt, if it is still ours."""
+    def renew(self, wait: float = 0.0) -> None:
+        """Before a retry: hold it for the wait and another attempt, if it is still ours."""
         if cache.get(self.lock_key) == self.token:
-            cache.touch(self.lock_key, timeout=self.seconds)
+            cache.touch(self.lock_key, timeout=_whole_seconds(self.seconds + wait))
 
 
 @contextmanager

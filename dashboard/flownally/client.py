@@ -191,7 +191,7 @@ def iter_messages(conversation_id: str, *, page_size: int | None = None) -> Iter
     )
 
 
-def message_get(message_id: str) -> SendResult:
+def message_get(message_id: str, *, allow_stale: bool = False) -> SendResult:
     """GET /messages/{id}: a message's delivery state and its conversation."""
     mid = valid_id("msg", message_id)
     found = _read(
@@ -200,6 +200,7 @@ def message_get(message_id: str) -> SendResult:
         None,
         settings.FLOWNALLY_CACHE_TTL_MESSAGES,
         (f"msg:{mid}",),
+        allow_stale,
     )
     return SendResult.from_api(found.value)
 

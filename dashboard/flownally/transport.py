@@ -51,7 +51,9 @@ logger = logging.getLogger("dashboard.flownally")
 _session: requests.Session | None = None
 _session_pid = 0
 _session_lock = threading.Lock()
-_on_retry: ContextVar[Callable[[], None] | None] = ContextVar("flownally_on_retry", default=None)
+_on_retry: ContextVar[Callable[[float], None] | None] = ContextVar(
+    "flownally_on_retry", default=None
+)
 
 
 def session() -> requests.Session:
@@ -157,9 +159,9 @@ def request(
                 wait, retried_at_once = 0.0, True
             elif limit.remaining() < wait + (time.monotonic() - started):
                 raise failure
-        time.sleep(wait)
         if hook := _on_retry.get():
-            hook()
+            hook(wait)  # before the wait: a lock held for one attempt must outlast it too
+        time.sleep(wait)
         attempt += 1
 
 
@@ -185,8 +187,9 @@ def _through_circuit(route: str, person: bool, cut: bool, attempt: Callable[[], 
 
 
 @contextmanager
-def on_retry(hook: Callable[[], None]) -> Iterator[None]:
-    """Call `hook` before every retry made in this block (cache.py renews its lock)."""
+def on_retry(hook: Callable[[float], None]) -> Iterator[None]:
+    """Call `hook(wait)` before every retry made in this block, before its wait of `wait`
+    seconds (cache.py renews its lock)."""
     token = _on_retry.set(hook)
     try:
         yield

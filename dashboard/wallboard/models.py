@@ -72,7 +72,8 @@ class KioskLink(models.Model):
             if cached and time.time() - cached[0] < OUTAGE_GRACE:
                 return cached[1]
             raise
-        cache.set(_cache_key(hashed), (time.time(), link), OUTAGE_GRACE)
+        # An unknown token is kept only briefly: anyone can make them up.
+        cache.set(_cache_key(hashed), (time.time(), link), OUTAGE_GRACE if link else CACHED_FOR)
         return link
 
     def revoke(self, user) -> None:

@@ -131,3 +131,31 @@ class TestReactions:
         )
         assert response.status_code == 204
         assert AuditEntry.objects.get().conversation_id == REFERENCE_CONVERSATION_ID
+
+    def test_while_the_circuit_is_open_a_reaction_to_a_shown_message_is_still_tried(
+        self, flownally, client_as, settings
+    ):
+        """The check that the message is in this conversation uses what the page showed,
+        so an open circuit does not refuse the reaction untried."""
+        from dashboard.flownally import circuit
+        from dashboard.flownally import client as api
+        from dashboard.flownally.errors import Unavailable
+
+        settings.FLOWNALLY_CIRCUIT_OPEN_SECONDS = 60
+        client = client_as(SUPERVISOR)
+        assert client.get(ANNA).status_code == 200  # the page, and its messages' copy
+        flownally.add_fault(kind="error", status=503, exact_path="/conversations")
+        while circuit.state().name != "open":
+            with pytest.raises(Unavailable):
+                api.conversation_list(cached=False)
+        flownally.control("DELETE", "faults")  # Flownally is back; the circuit does not know
+        response = client.post(
+            f"{ANNA}react/",
+            {"message_id": REFERENCE_MESSAGE_ID, "emoji": "👍", "idempotency_key": "x-3"},
+            headers=HTMX,
+        )
+        assert response.status_code == 204
+        assert [p["path"] for p in _posts(flownally)] == [
+            f"/v1/messages/{REFERENCE_MESSAGE_ID}/reactions"
+        ]
+        assert circuit.state().name == "closed"

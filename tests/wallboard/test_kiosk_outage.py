@@ -85,3 +85,17 @@ def test_a_screen_not_checked_lately_says_what_is_wrong_and_retries_by_itself(
     # A refresh is not swapped (an error status): the board stays and goes stale by itself.
     assert refresh.status_code == 503
     assert BOARD in client.get(path).content.decode()  # back with the database
+
+
+def test_made_up_tokens_are_not_kept_long(db, monkeypatch):
+    """Anyone can ask for /wallboard/k/<anything>/: an unknown token's answer is cached for
+    seconds (CACHED_FOR), not for the outage grace of a real link, so guessing cannot fill
+    the shared cache."""
+    from django.core.cache import cache
+
+    made_up = "x" * 43
+    assert KioskLink.find(made_up) is None
+    key = models._cache_key(models.token_hash(made_up))
+    assert cache.has_key(key)
+    later(monkeypatch, models.CACHED_FOR + 1)
+    assert not cache.has_key(key)
