@@ -136,8 +136,9 @@ def test_a_change_that_bypasses_signals_applies_within_auth_cache_seconds(
     waiting.until(lambda: client.get(PAGE).status_code == 302, timeout=10, what="still signed in")
 
 
+@pytest.mark.django_db(transaction=True)  # the module's mark would order it among the others
 def test_a_signed_in_screen_keeps_working_through_a_database_outage(
-    flownally, transactional_db, make_user, settings, monkeypatch
+    flownally, make_user, settings, monkeypatch
 ):
     """Past AUTH_CACHE_SECONDS the account is read again; while the database cannot answer,
     the account as last read (no change known since) is used instead of failing the poll."""
