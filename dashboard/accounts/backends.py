@@ -27,6 +27,7 @@ from django.db import DatabaseError
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from dashboard.accounts.models import Member
+from dashboard.core.counters import bump
 
 _SHARED = "accounts:auth-generation"
 # Entries outlive AUTH_CACHE_SECONDS only to be served while the database is down.
@@ -37,22 +38,14 @@ def _generation(user_pk: object) -> str:
     return f"accounts:auth-generation:{user_pk}"
 
 
-def _move_on(key: str) -> None:
-    cache.add(key, 0, None)
-    try:
-        cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, None)
-
-
 def forget_everyone(**_: object) -> None:
     """Make every cached user and permission set miss (a role changed: rare)."""
-    _move_on(_SHARED)
+    bump(_SHARED)
 
 
 def forget_user(user_pk: object) -> None:
     """Make this user's cached entries miss, and nobody else's."""
-    _move_on(_generation(user_pk))
+    bump(_generation(user_pk))
 
 
 def _user_saved(instance, update_fields=None, **_: object) -> None:

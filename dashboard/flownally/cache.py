@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
+from dashboard.core.counters import bump
 from dashboard.flownally import transport
 from dashboard.flownally.deadline import Deadline, current
 from dashboard.flownally.errors import FlownallyError, OutOfTime, RateLimited, Unavailable
@@ -62,12 +63,7 @@ class Cached[T]:
 def invalidate(*tags: str) -> None:
     """Make every cached read with one of these tags miss from now on."""
     for tag in tags:
-        key = f"{_PREFIX}gen:{tag}"
-        cache.add(key, 0, timeout=None)
-        try:
-            cache.incr(key)
-        except ValueError:  # evicted between add and incr
-            cache.set(key, 1, timeout=None)
+        bump(f"{_PREFIX}gen:{tag}")
 
 
 def make_key(name: str) -> str:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
+from dashboard.core.counters import bump
 from dashboard.flownally.errors import Unavailable
 
 logger = logging.getLogger("dashboard.flownally")
@@ -99,12 +100,7 @@ def failed(ticket: Ticket, error: Unavailable) -> None:
         cache.set(_STATE, ("open", time.time()), timeout=None)
         logger.warning("Flownally circuit open again: the probe failed (%s)", error)
         return
-    cache.add(_FAILURES, 0, timeout=_FAILURES_FORGOTTEN_S)
-    try:
-        count = cache.incr(_FAILURES)
-    except ValueError:  # expired between add and incr
-        count = 1
-        cache.set(_FAILURES, count, timeout=_FAILURES_FORGOTTEN_S)
+    count = bump(_FAILURES, _FAILURES_FORGOTTEN_S)
     if count < settings.FLOWNALLY_CIRCUIT_FAILURES:
         return
     stored = cache.get(_STATE)
