@@ -58,3 +58,14 @@ def test_ensure_roles_restores_deleted_roles_with_the_same_permissions(make_user
         g.name: set(g.permissions.values_list("codename", flat=True)) for g in Group.objects.all()
     }
     assert after == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_roles_survive_a_flush_of_the_tables():
+    """A transactional test's teardown flushes every table; the tests after it (in any
+    order pytest-randomly picks) still find the roles, as `migrate` leaves them."""
+    from django.core.management import call_command
+
+    call_command("flush", interactive=False, verbosity=0)
+    assert set(Group.objects.values_list("name", flat=True)) == {SUPERVISOR, TEAM_LEAD, VIEWER}
+    assert Group.objects.get(name=SUPERVISOR).permissions.filter(codename="reassign").exists()
