@@ -54,7 +54,8 @@ def test_health_says_ok_while_redis_answers(redis_cache):
     assert not cache_health.unreachable()
 
 
-def test_health_says_local_for_a_cache_in_this_process():
+def test_health_says_local_for_a_cache_in_this_process(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     state, _ = cache_health.status()
     assert state == "local"
     assert not cache_health.unreachable()

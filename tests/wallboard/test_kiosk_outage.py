@@ -87,11 +87,13 @@ def test_a_screen_not_checked_lately_says_what_is_wrong_and_retries_by_itself(
     assert BOARD in client.get(path).content.decode()  # back with the database
 
 
-def test_made_up_tokens_are_not_kept_long(db, monkeypatch):
+def test_made_up_tokens_are_not_kept_long(db, monkeypatch, settings):
     """Anyone can ask for /wallboard/k/<anything>/: an unknown token's answer is cached for
     seconds (CACHED_FOR), not for the outage grace of a real link, so guessing cannot fill
-    the shared cache."""
+    the shared cache. (In local memory, whose expiry follows the patched clock.)"""
     from django.core.cache import cache
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
     made_up = "x" * 43
     assert KioskLink.find(made_up) is None
