@@ -75,16 +75,42 @@ def _memberships_changed(instance, action, reverse, pk_set, **_: object) -> None
             forget_user(pk)
 
 
+def stamped_keys(key: str, user_pk: object) -> list[str]:
+    """The keys `_stamped` reads in its one round trip (to read them with others)."""
+    return [_SHARED, _generation(user_pk), key]
+
+
+def _kept(found: dict, key: str, user_pk: object) -> tuple[tuple, tuple | None]:
+    """(stamp, entry): the generations read, and the entry if its stamp is current."""
+    stamp = (found.get(_SHARED, 0), found.get(_generation(user_pk), 0))
+    entry = found.get(key)
+    ok = isinstance(entry, tuple) and len(entry) == 3 and entry[0] == stamp
+    return stamp, entry if ok else None
+
+
+def fresh_user(found: dict, user_pk: object):
+    """The user (with `_perm_cache`) `get_user` would return from the cache alone, given
+    what `stamped_keys(user_key(user_pk), user_pk)` found; None when it would have to read
+    the database (a miss, a stale stamp, an entry older than AUTH_CACHE_SECONDS)."""
+    _, kept = _kept(found, user_key(user_pk), user_pk)
+    if not kept or time.time() - kept[2] >= settings.AUTH_CACHE_SECONDS:
+        return None
+    user, permissions = kept[1]
+    user._perm_cache = permissions
+    return user
+
+
+def user_key(user_pk: object) -> str:
+    return f"accounts:user:{user_pk}"
+
+
 def _stamped[T](key: str, user_pk: object, load: Callable[[], T | None]) -> T | None:
     """The value under `key` if its stamp is current and it is younger than
     AUTH_CACHE_SECONDS, else `load()` (cached unless None). While the database cannot be
     read, an entry whose stamp is current (no change known) is served however old: a
     signed-in screen keeps working through a database outage."""
-    own = _generation(user_pk)
-    found = cache.get_many([_SHARED, own, key])
-    stamp = (found.get(_SHARED, 0), found.get(own, 0))
-    entry = found.get(key)
-    kept = entry if isinstance(entry, tuple) and len(entry) == 3 and entry[0] == stamp else None
+    found = cache.get_many(stamped_keys(key, user_pk))
+    stamp, kept = _kept(found, key, user_pk)
     if kept and time.time() - kept[2] < settings.AUTH_CACHE_SECONDS:
         return kept[1]
     try:
@@ -116,7 +142,7 @@ class CachedModelBackend(ModelBackend):
                 return None
             return user, super(CachedModelBackend, self).get_all_permissions(user)
 
-        found = _stamped(f"accounts:user:{user_id}", user_id, load)
+        found = _stamped(user_key(user_id), user_id, load)
         if found is None:
             return None
         user, permissions = found

@@ -82,7 +82,16 @@ def settled(details: ConversationDetails, messages: Page[Message]) -> bool:
 def latest(conversation_id: str) -> tuple[object, tuple]:
     """The latest fingerprint kept for this conversation (tagged like the reads behind it:
     an action here moves the tag on, and it is gone), and the tags' generations."""
-    return cache.get_current(f"timeline:{conversation_id}", (f"cnv:{conversation_id}",))
+    return cache.get_current(*_current(conversation_id))
+
+
+def latest_keys(conversation_id: str) -> list[str]:
+    """The keys `latest` reads, to read them with others (quiet_poll)."""
+    return cache.current_keys(*_current(conversation_id))
+
+
+def _current(conversation_id: str) -> tuple[str, tuple[str]]:
+    return f"timeline:{conversation_id}", (f"cnv:{conversation_id}",)
 
 
 def remember(
@@ -96,7 +105,7 @@ def remember(
         cache.set_current(f"timeline:{conversation_id}", generations, known, fresh_for)
 
 
-def _already_shown(known: object, shown: str) -> HttpResponse | None:
+def already_shown(known: object, shown: str) -> HttpResponse | None:
     """204 (or 286) when the poll's fingerprint is the latest one known, else None."""
     if not (shown and isinstance(known, tuple) and known[0] == shown and cache.now() < known[2]):
         return None
@@ -161,7 +170,7 @@ def conversation_timeline(request: HtmxHttpRequest, conversation_id: str) -> Htt
         known, generations = latest(client.valid_id("cnv", conversation_id))
     except NotFound:
         raise Http404("No such conversation") from None
-    if answer := _already_shown(known, request.GET.get("v", "")):
+    if answer := already_shown(known, request.GET.get("v", "")):
         return answer
     try:
         details, messages, inboxes, users = client.fan_out(

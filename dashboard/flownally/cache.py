@@ -76,9 +76,18 @@ def get_current(name: str, tags: Iterable[str]) -> tuple[object | None, tuple]:
     """(value, generations): the value `set_current` kept under `name` unless one of its
     tags was invalidated since, in one round trip. Pass the generations to `set_current`:
     read before the value was computed, they can only make it miss too early, never late."""
-    gen_keys = [f"{_PREFIX}gen:{tag}" for tag in sorted(tags)]
-    key = f"{_PREFIX}current:{name}"
-    found = cache.get_many([key, *gen_keys])
+    keys = current_keys(name, tags)
+    return current_from(cache.get_many(keys), keys)
+
+
+def current_keys(name: str, tags: Iterable[str]) -> list[str]:
+    """The keys `get_current` reads (to read them in one round trip with others)."""
+    return [f"{_PREFIX}current:{name}", *(f"{_PREFIX}gen:{tag}" for tag in sorted(tags))]
+
+
+def current_from(found: dict, keys: list[str]) -> tuple[object | None, tuple]:
+    """`get_current`'s answer from what reading `keys` found."""
+    key, *gen_keys = keys
     generations = tuple(found.get(k, 0) for k in gen_keys)
     entry = found.get(key)
     if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == generations:
