@@ -234,7 +234,8 @@ class _Client(django_redis.RedisCacheClient):
         pipe.incr(key)
         pipe.mget(keys)
         _, count, values = pipe.execute()
-        found = {k: self._serializer.loads(v) for k, v in zip(keys, values) if v is not None}
+        loads = self._serializer.loads  # type: ignore[attr-defined]  # Django's, untyped
+        found = {k: loads(v) for k, v in zip(keys, values, strict=True) if v is not None}
         return count, found
 
     @_degrades(lambda: False)

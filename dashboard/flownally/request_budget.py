@@ -26,6 +26,7 @@ their Retry-After) are the backstop meanwhile.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
@@ -109,7 +110,6 @@ def _give_back(second: int) -> None:
         if second in _local:
             _local[second] -= 1
             return
-    try:
+    # Lapsed, or the cache went down: a count left too high only refuses early.
+    with contextlib.suppress(ValueError):
         cache.decr(_KEY.format(second))
-    except ValueError:
-        pass  # lapsed, or the cache went down: a count too high only refuses early

@@ -95,6 +95,10 @@ def hammering_process(sim) -> subprocess.Popen:
         "FLOWNALLY_API_TOKEN": "sim-token",
         "FLOWNALLY_MAX_RPS": str(BUDGET),
         "LOG_LEVEL": "WARNING",
+        # A slow answer from Redis on a busy machine is not an outage here (that would
+        # make each process count alone, as it should when Redis is down).
+        "CACHE_CONNECT_TIMEOUT": "5",
+        "CACHE_SOCKET_TIMEOUT": "5",
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.support.budget_process", CID, "6", str(HAMMER_S)],
@@ -125,7 +129,7 @@ def test_two_processes_together_never_exceed_the_budget(sim, shared_redis):
     seconds = per_second(sim)
     print(f"busiest second: {max(seconds.values())} requests (budget {BUDGET}); {answered}")
     assert sum(seconds.values()) > 2 * BUDGET
-    assert max(seconds.values()) <= BUDGET, sorted(seconds.items())
+    assert max(seconds.values()) <= BUDGET, (sorted(seconds.items()), outputs)
 
 
 @pytest.mark.slow  # background work hammers for three seconds
