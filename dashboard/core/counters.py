@@ -14,3 +14,14 @@ def bump(key: str, timeout: float | None = None) -> int:
     except ValueError:  # evicted or expired between add and incr
         cache.set(key, 1, timeout=timeout)
         return 1
+
+
+def count_and_read(key: str, timeout: int, keys: list[str]) -> tuple[int, dict]:
+    """Add one to the counter at `key` (kept `timeout` seconds from its first count) and read
+    `keys`: one round trip on Redis (dashboard/core/redis_cache.py), three elsewhere.
+    ValueError when the cache cannot count (Redis is down)."""
+    combined = getattr(cache, "count_and_get_many", None)
+    if combined is not None:
+        return combined(key, timeout, keys)
+    cache.add(key, 0, timeout=timeout)
+    return cache.incr(key), cache.get_many(keys)

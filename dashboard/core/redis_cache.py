@@ -225,6 +225,19 @@ class _Client(django_redis.RedisCacheClient):
     delete_many = _degrades(lambda keys: None, _deleted)(django_redis.RedisCacheClient.delete_many)
     clear = _degrades(lambda: False)(django_redis.RedisCacheClient.clear)
 
+    @_degrades(lambda key, timeout, keys: _missing_key(key, 1))
+    def count_and_get_many(self, key, timeout: int, keys: list) -> tuple[int, dict]:
+        """Add one to the counter at `key` (lapsing `timeout` s after it began) and read
+        `keys`, in one round trip."""
+        pipe = self.get_client(key, write=True).pipeline(transaction=False)
+        pipe.set(key, 0, ex=timeout, nx=True)
+        pipe.incr(key)
+        pipe.mget(keys)
+        _, count, values = pipe.execute()
+        loads = self._serializer.loads  # type: ignore[attr-defined]  # Django's, untyped
+        found = {k: loads(v) for k, v in zip(keys, values, strict=True) if v is not None}
+        return count, found
+
     @_degrades(lambda: False)
     def ping(self) -> bool:
         return bool(self.get_client(write=True).ping())
@@ -235,6 +248,16 @@ class RedisCache(django_redis.RedisCache):
         super().__init__(server, params)
         self._class = _Client
         self.outage = outage_for(",".join(self._servers))  # type: ignore[attr-defined]
+
+    def count_and_get_many(self, key: str, timeout: int, keys: list[str]) -> tuple[int, dict]:
+        """See dashboard/core/counters.py: `count_and_read`."""
+        client = self._cache
+        assert isinstance(client, _Client)
+        made = {self.make_and_validate_key(k): k for k in keys}
+        count, found = client.count_and_get_many(
+            self.make_and_validate_key(key), timeout, list(made)
+        )
+        return count, {made[k]: v for k, v in found.items()}
 
     def ping(self) -> bool:
         """True when Redis answered now; False at once while it is being skipped."""

@@ -7,7 +7,8 @@ the network, so pages serve their stale copies immediately instead of waiting on
 upstream. Then it is half-open: exactly one call, across processes (`cache.add`), probes;
 its success closes the circuit, its failure opens it again.
 
-Cost: one `get_many` before each upstream attempt (none for a cache hit); the writes happen
+Cost: one `get_many` before each upstream attempt (none for a cache hit; with a request
+budget, request_budget.py makes it in its own round trip); the writes happen
 only on failures and on state changes.
 """
 
@@ -31,6 +32,7 @@ _FAILURES = "flownally:circuit:failures"  # consecutive failures, by every proce
 # Held by the one half-open probe of each opening (named by when it opened, so that a
 # process that read an older opening cannot take a probe of its own).
 _PROBE = "flownally:circuit:probe:{}"
+KEYS = [_STATE, _FAILURES]  # what admit reads (request_budget.py reads them with its count)
 _PERSON = "a person's action"  # a Ticket's probe while open: it closes or reopens too
 _FAILURES_FORGOTTEN_S = 300  # failures this far apart are not "consecutive"
 
@@ -49,8 +51,9 @@ class Ticket:
     failures: int = 0
 
 
-def _read() -> tuple[object, int]:
-    found = cache.get_many([_STATE, _FAILURES])
+def _read(found: dict | None = None) -> tuple[object, int]:
+    if found is None:
+        found = cache.get_many(KEYS)
     return found.get(_STATE), int(found.get(_FAILURES) or 0)
 
 
@@ -63,14 +66,14 @@ def state() -> State:
     return State("closed", stored[1] if isinstance(stored, tuple) else None)
 
 
-def admit(route: str, *, asked_by_a_person: bool = False) -> Ticket:
+def admit(route: str, *, asked_by_a_person: bool = False, seen: dict | None = None) -> Ticket:
     """Before an upstream attempt: a ticket to go, or Unavailable at once while open.
 
     An action a person is waiting for goes out even while the circuit is open: such
     actions are few, refusing one untried would leave them refused for up to
     FLOWNALLY_CIRCUIT_OPEN_SECONDS after Flownally is back, and its outcome is news
-    (success closes the circuit at once)."""
-    stored, failures = _read()
+    (success closes the circuit at once). `seen`: KEYS as already read, if they were."""
+    stored, failures = _read(seen)
     if not (isinstance(stored, tuple) and stored[0] == "open"):
         return Ticket(failures=failures)
     if asked_by_a_person:

@@ -2,7 +2,8 @@
 
 Set by the page-budget middleware (dashboard/core/budget.py) and carried into fan-out
 threads with the context. Without one (the open-queue walk thread, bulk jobs) calls keep
-their full timeouts and retries.
+their full timeouts and retries. It also says whose the calls are, for the request budget
+(request_budget.py): a person's page or action, or a poll.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dashboard.flownally.errors import OutOfTime
 class Deadline:
     at: float  # time.monotonic()
     budget: float  # seconds it was set for, to say so in messages
+    poll: bool = False  # a page's periodic refresh, not something a person just did
 
     def remaining(self) -> float:
         return self.at - time.monotonic()
@@ -36,9 +38,9 @@ def current() -> Deadline | None:
 
 
 @contextmanager
-def within(seconds: float) -> Iterator[Deadline]:
+def within(seconds: float, *, poll: bool = False) -> Iterator[Deadline]:
     """Every Flownally call in this block (and in fan-outs from it) ends within `seconds`."""
-    deadline = Deadline(time.monotonic() + seconds, seconds)
+    deadline = Deadline(time.monotonic() + seconds, seconds, poll)
     token = _current.set(deadline)
     try:
         yield deadline

@@ -9,8 +9,9 @@ Within a page's budget (deadline.py) nothing sleeps through a retry cycle: each 
 timeouts are cut to the time left; a read is retried only at once, after a dropped
 connection (a keep-alive socket the server had closed); a POST is retried only while the
 time left covers the wait and another attempt like the last. Without a deadline (the
-open-queue walk, bulk jobs) the retries above apply in full. Every attempt passes the
-circuit breaker (circuit.py) first.
+open-queue walk, bulk jobs) the retries above apply in full. Every attempt takes its place
+in the shared request budget (request_budget.py) and passes the circuit breaker
+(circuit.py) first.
 
 Logged per attempt at INFO: method, path template, status, duration, request id. Never the
 token, never a body.
@@ -34,7 +35,7 @@ import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 
-from dashboard.flownally import circuit
+from dashboard.flownally import circuit, request_budget
 from dashboard.flownally.deadline import Deadline, current
 from dashboard.flownally.errors import (
     BadResponse,
@@ -170,8 +171,8 @@ def _through_circuit(route: str, person: bool, cut: bool, attempt: Callable[[], 
     at once, which the caller retries like any failure when it has the time. A `person`'s
     action (a POST within a page's budget) is always tried. An attempt whose timeout the
     page's budget `cut` short and that timed out says nothing about Flownally: OutOfTime,
-    not counted."""
-    ticket = circuit.admit(route, asked_by_a_person=person)
+    not counted. Over the request budget: OverBudget, not counted either."""
+    ticket = request_budget.admit(route, asked_by_a_person=person)
     try:
         answer = attempt()
     except Unavailable as error:
