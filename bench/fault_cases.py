@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import requests
 
-from bench import processes
+from bench import processes, scenarios
 from bench.fault_rig import SIGNER, TARGET, Rig, commits
 from bench.processes import BenchError
 from bench.scenarios import poll_path, sign_in
@@ -239,18 +239,7 @@ def list_after_failed_action(rig: Rig) -> dict:
 
 
 def _attempt(base: str, password: str) -> requests.Response:
-    session = requests.Session()
-    session.get(f"{base}/accounts/login/", timeout=30)
-    return session.post(
-        f"{base}/accounts/login/",
-        data={
-            "username": TARGET,
-            "password": password,
-            "csrfmiddlewaretoken": session.cookies.get("csrftoken", ""),
-        },
-        allow_redirects=False,
-        timeout=30,
-    )
+    return scenarios.sign_in_attempt(base, TARGET, password)[1]
 
 
 def password_guessing(rig: Rig, *, wrong: int) -> dict:

@@ -85,7 +85,10 @@ class Dashboard:
         return (time.perf_counter() - started) * 1000, response.status_code
 
 
-def sign_in(base: str, username: str, password: str) -> Dashboard:
+def sign_in_attempt(
+    base: str, username: str, password: str
+) -> tuple[requests.Session, requests.Response]:
+    """The sign-in form filled in and posted, as a browser does (its CSRF cookie first)."""
     session = requests.Session()
     session.get(f"{base}/accounts/login/", timeout=30).raise_for_status()
     response = session.post(
@@ -98,6 +101,11 @@ def sign_in(base: str, username: str, password: str) -> Dashboard:
         allow_redirects=False,
         timeout=30,
     )
+    return session, response
+
+
+def sign_in(base: str, username: str, password: str) -> Dashboard:
+    session, response = sign_in_attempt(base, username, password)
     if response.status_code != 302 or "sessionid" not in session.cookies:
         raise BenchError(f"signing in failed: {response.status_code} {response.text[:300]}")
     return Dashboard(base, session)

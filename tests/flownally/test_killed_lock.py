@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
-import redis
 
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
+from tests.support.redis_server import flushed
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/10"
@@ -25,12 +25,9 @@ pytestmark = pytest.mark.slow  # starts two dashboard processes
 
 @pytest.fixture
 def shared_redis():
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).flushdb()
-    except redis.RedisError as error:
-        pytest.fail(f"this test needs Redis at {REDIS_URL}: {error}")
+    flushed(REDIS_URL)
     yield
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    flushed(REDIS_URL)
 
 
 def reader(sim, *budget: str) -> subprocess.Popen:

@@ -15,7 +15,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import redis
 from django.core.cache import cache
 from django.urls import reverse
 
@@ -23,6 +22,7 @@ from dashboard.accounts.roles import VIEWER
 from dashboard.flownally import circuit, client, deadline
 from dashboard.flownally.errors import RateLimited
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
+from tests.support.redis_server import flushed
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/9"
@@ -77,12 +77,9 @@ def test_threads_of_one_process_never_exceed_the_budget(flownally, budget):
 
 @pytest.fixture
 def shared_redis():
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).flushdb()
-    except redis.RedisError as error:
-        pytest.fail(f"this test needs Redis at {REDIS_URL}: {error}")
+    flushed(REDIS_URL)
     yield
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    flushed(REDIS_URL)
 
 
 def hammering_process(sim) -> subprocess.Popen:

@@ -13,12 +13,12 @@ import time
 from pathlib import Path
 
 import pytest
-import redis
 from django.core.cache.backends.redis import RedisCache
 
 from bench.processes import worker_pids
 from dashboard.core.processes import free_port, wait_until_up
 from dashboard.openqueue import index, refresher
+from tests.support.redis_server import flushed
 from tests.support.waiting import until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,10 +30,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 @pytest.fixture
 def shared():
     """Redis as the instances see it (db 14, emptied), read through Django's own backend."""
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).flushdb()
-    except redis.RedisError as error:
-        pytest.fail(f"these tests need Redis at {REDIS_URL} (make test's CI starts it): {error}")
+    flushed(REDIS_URL)
     return RedisCache(REDIS_URL, {})
 
 

@@ -60,3 +60,14 @@ class RedisServer:
 
     def keys(self) -> int:
         return redis.Redis(port=self.port, socket_connect_timeout=1).dbsize()
+
+
+def flushed(url: str) -> None:
+    """A database of the machine's shared Redis (CI starts it), emptied for a test that
+    starts processes on it; fails the test, saying so, when Redis does not answer."""
+    import pytest
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
+    except redis.RedisError as error:
+        pytest.fail(f"this test needs Redis at {url} (make test's CI starts it): {error}")
