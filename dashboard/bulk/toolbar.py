@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser, User
 
 from dashboard.accounts.roles import perm
+from dashboard.flownally import directory
 from dashboard.openqueue.index import Index
 
 
@@ -20,10 +21,10 @@ def context(user: User | AnonymousUser, index: Index | None) -> dict:
     may = allowed(user)
     if not may["any"]:
         return {}
-    members = []
     if index is not None:
-        members = sorted(
-            ((uid, name) for uid, name in index.users.items() if uid in index.active_users),
-            key=lambda member: member[1].lower(),
-        )
-    return {"may": may, "members": members}
+        active = ((uid, name) for uid, name in index.users.items() if uid in index.active_users)
+    else:
+        # Before the first walk ends, Flownally's (cached) team list: a lead who opens the
+        # page at that moment still finds everyone under "Reassign to" and "Spread evenly".
+        active = ((user.id, user.name) for user in directory.team() if user.active)
+    return {"may": may, "members": sorted(active, key=lambda member: member[1].lower())}

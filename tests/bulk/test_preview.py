@@ -148,3 +148,20 @@ def test_a_team_page_row_selects_that_member_s_conversations(flownally, lead):
     response = lead.post("/bulk/preview/", {"action": "close", "holder": member})
     assert sorted(s.conversation_id for s in response.context["plan"].steps) == sorted(held[member])
     assert ("match", f"assignee={member}") in response.context["fields"]
+
+
+def test_a_lead_who_comes_before_the_first_walk_still_finds_every_member(
+    flownally, lead, monkeypatch
+):
+    """The list never waits for a lead's walk: until the index exists, the toolbar's
+    members come from Flownally's team list (this once left "Spread evenly" empty)."""
+    from dashboard.openqueue import reading
+
+    monkeypatch.setattr(reading, "current", lambda wait=0: reading.Reading(None, None, None))
+    response = lead.get("/?status=open&status=pending")
+    assert response.context["queue"].index is None
+    offered = [uid for uid, _ in response.context["bulk"]["members"]]
+    assert sorted(offered) == sorted(active_members(flownally))
+    html = response.content.decode()
+    for uid in offered:
+        assert f'name="member" value="{uid}"' in html
