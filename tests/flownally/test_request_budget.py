@@ -145,6 +145,15 @@ def test_a_persons_page_gets_through_while_background_work_uses_its_share(
     assert page.status_code == 200
     assert "Flownally is not answering" not in page.text
     assert any(entry["path"] == f"/v1/conversations/{CID}" for entry in after)
+    # However hard it pushes, the background never takes more than its half of a second:
+    # the rest stays free for people.
+    walks = Counter(
+        math.floor(entry["startedAt"])
+        for entry in flownally.request_log()
+        if entry["path"] == "/v1/conversations"
+    )
+    assert max(walks.values()) > 1  # it did push
+    assert max(walks.values()) <= math.floor(BUDGET * 0.5)
 
 
 def test_over_budget_a_poll_shows_the_stale_timeline_and_the_circuit_stays_closed(
