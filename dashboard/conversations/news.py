@@ -83,8 +83,9 @@ def trusted_since(heartbeat: object, now: float) -> float | None:
 
 def lifetime(short: float, since: float | None, now: float) -> float:
     """How long a timeline's read may be trusted: `short` (its TTL), or while the feed is
-    healthy, as long as it was fetched after `since` and no longer than the cap."""
-    if since is None:
+    healthy, as long as it was fetched after `since` and no longer than the cap (a TTL of
+    0, never cached, stays 0)."""
+    if since is None or short <= 0:
         return short
     return max(short, min(settings.TIMELINE_TRUSTED_SECONDS, now - since))
 

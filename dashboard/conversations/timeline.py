@@ -282,7 +282,7 @@ def conversation_timeline(request: HtmxHttpRequest, conversation_id: str) -> Htt
             directory.inbox_names,
             directory.user_names,
         )
-        if not follow and following(messages) and messages.age >= in_flight_ttl():
+        if not follow and following(messages) and messages.age >= max(in_flight_ttl(), 1e-9):
             # A message just found in flight in a copy kept long: follow it from now on.
             messages = client.conversation_messages(
                 conversation_id, allow_stale=True, ttl=in_flight_ttl()

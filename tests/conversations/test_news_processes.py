@@ -61,11 +61,9 @@ def test_one_process_reads_the_feed_and_another_takes_over_when_it_dies(sim):
         counts = {first: first.reads(), second: second.reads()}
         leader = max(counts, key=counts.__getitem__)
         other = second if leader is first else first
-        assert sorted(counts.values())[0] == 0 and counts[leader] >= 6
+        assert counts[other] == 0 and counts[leader] > 0  # the count lags the log a little
         leader.kill()
-        before = _feed_reads(sim)
-        until(lambda: _feed_reads(sim) >= before + 3, what="nobody took over the feed")
-        assert other.reads() >= 3
+        until(lambda: other.reads() >= 3, what="nobody took over the feed")
     finally:
         first.kill()
         second.kill()
