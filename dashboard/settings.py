@@ -82,6 +82,18 @@ WAIT_ALERT_MINUTES = env.int("WAIT_ALERT_MINUTES", default=15)
 LIST_REFRESH_SECONDS = env.int("LIST_REFRESH_SECONDS", default=10)
 # Seconds between polls of a conversation's timeline while something can still change.
 TIMELINE_POLL_SECONDS = env.int("TIMELINE_POLL_SECONDS", default=2)
+# ... and while an outbound message sent in the last TIMELINE_FOLLOW_SECONDS is still in
+# flight, so that its delivery change shows within about a second.
+TIMELINE_FAST_POLL_SECONDS = env.int("TIMELINE_FAST_POLL_SECONDS", default=1)
+TIMELINE_FOLLOW_SECONDS = env.int("TIMELINE_FOLLOW_SECONDS", default=120)
+# The change feed (dashboard/conversations/news.py): while anyone watches a timeline, one
+# process reads the most recently active conversations this often (0: no feed) and moves
+# on the cache tag of each that changed, so a timeline's reads may be trusted for up to
+# TIMELINE_TRUSTED_SECONDS instead of the TTLs above while the feed is healthy (what the
+# feed cannot see, a status change far down the list or a reaction, shows within that).
+NEWS_FEED_SECONDS = env.float("NEWS_FEED_SECONDS", default=0.5)
+NEWS_FEED_PAGES = env.int("NEWS_FEED_PAGES", default=5)
+TIMELINE_TRUSTED_SECONDS = env.float("TIMELINE_TRUSTED_SECONDS", default=60.0)
 # Files agents may attach, checked before upload (Flownally's own limits: 16 MiB, these types).
 MEDIA_MAX_BYTES = env.int("MEDIA_MAX_BYTES", default=16 * 1024 * 1024)
 MEDIA_ACCEPTED_TYPES = (

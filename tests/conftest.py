@@ -94,6 +94,18 @@ def _no_refresher_left_running() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _no_news_feed(settings) -> Iterator[None]:
+    """The change feed (conversations/news.py) is a thread reading Flownally's list: off
+    unless a test turns it on (tests/conversations/test_news.py), so that the other tests
+    count only their own requests and see the short TTLs they assert; stopped after."""
+    from dashboard.conversations import news
+
+    settings.NEWS_FEED_SECONDS = 0
+    yield
+    news.stop()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:
     """Tests create users; the production hasher's deliberate slowness buys nothing here."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

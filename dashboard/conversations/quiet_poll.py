@@ -15,7 +15,8 @@ answer from the cache without writing anything:
   (as `django.contrib.auth.get_user` checks; a hash only a fallback secret verifies means
   rewriting the session, which the whole stack does);
 - the user may view conversations (`has_perm`, from the cached permissions);
-- the poll's fingerprint is the latest one known.
+- the poll's fingerprint is the latest one known, and its reads are fresh or trusted by
+  the change feed (its heartbeat is read in the same round trip: timeline.py, news.py).
 
 Anything else (a miss, an old stamp, a refusal, news) goes through the whole stack,
 which decides, reads and writes exactly as before. Nothing here refuses anyone.
@@ -47,7 +48,6 @@ from dashboard.accounts import backends
 from dashboard.accounts.roles import perm
 from dashboard.conversations import timeline
 from dashboard.flownally import client
-from dashboard.flownally.cache import current_from
 from dashboard.flownally.errors import NotFound
 
 _POLL = re.compile(r"/conversations/([^/]+)/timeline/")
@@ -108,8 +108,7 @@ def _answer(session_key: str, conversation_id: str, shown: str) -> HttpResponse 
         return None
     if not user.has_perm(perm("view_conversations")):
         return None
-    known, _ = current_from(found, latest_keys)
-    return timeline.already_shown(known, shown)
+    return timeline.answer_from(found, latest_keys, shown)
 
 
 def _names(session: dict, user_pk: object) -> bool:

@@ -16,6 +16,15 @@ it came from stay fresh, so a poll that already shows it is answered from that o
 (no other read, no rendering): a hundred viewers of one conversation cost little more
 than one.
 
+Fresh means within the reads' short TTLs, or, while the change feed is healthy (news.py:
+one read of the most recently active conversations for the whole cluster moves on the tag
+of each that changed), up to TIMELINE_TRUSTED_SECONDS: a poll then asks Flownally nothing
+unless the feed saw news. The poll reads the feed's heartbeat in the same round trip as
+the fingerprint. What the feed cannot see (a delivery change; a status change far down the
+list; a reaction) is covered two ways: while an outbound message sent in the last
+TIMELINE_FOLLOW_SECONDS is in flight, its messages are read again every half fast poll and
+the page polls every TIMELINE_FAST_POLL_SECONDS; anything else shows within the cap.
+
 A reply sent through the dashboard is labelled with the account that sent it (the audit
 log's record, `accounts.senders`), not with the token's owner Flownally names. Those labels
 are part of the fingerprint: a poll that read the messages just before the sender's audit
@@ -25,9 +34,11 @@ entry was written is corrected by the next poll that reads again.
 from __future__ import annotations
 
 import hashlib
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.decorators import permission_required
+from django.core.cache import cache as shared
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -35,6 +46,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from dashboard.accounts.roles import perm
 from dashboard.accounts.senders import sent_here
+from dashboard.conversations import news
 from dashboard.conversations.forms import QUICK_REACTIONS, new_key
 from dashboard.conversations.media import INLINE
 from dashboard.core.htmx import HtmxHttpRequest
@@ -46,13 +58,18 @@ NO_REACTIONS = ("sms", "email")  # channels without reactions (Flownally refuses
 
 
 def fingerprint(
-    details: ConversationDetails, messages: Page[Message], senders: dict[str, str]
+    details: ConversationDetails,
+    messages: Page[Message],
+    senders: dict[str, str],
+    fast: bool = False,
 ) -> str:
     """Changes whenever anything the timeline or the header shows changes (`senders`: the
-    dashboard's own sender labels, by message ID), the stale notice and its age included."""
+    dashboard's own sender labels, by message ID), the stale notice and its age included,
+    and the pace of its polls (`fast`, see `following`)."""
     age = stale_age(details, messages)
     parts = [
         "" if age is None else f"stale:{age:.0f}",
+        "fast" if fast else "",
         details.status or "",
         str(details.last_message_at),
         details.assignee_id or "",
@@ -79,15 +96,50 @@ def settled(details: ConversationDetails, messages: Page[Message]) -> bool:
     return details.status == "closed" and not any(m.in_flight for m in messages.items)
 
 
+def following(messages: Page[Message]) -> bool:
+    """An outbound message sent lately is still in flight: its delivery is followed (its
+    messages read again every `in_flight_ttl`, the page polling fast). Older ones are not:
+    many stay `delivered` for ever; the feed's cap catches their last change."""
+    since = cache.now() - settings.TIMELINE_FOLLOW_SECONDS
+    return any(
+        m.in_flight and m.sender_type != "customer" and m.created_at.timestamp() >= since
+        for m in messages.items
+    )
+
+
+def in_flight_ttl() -> float:
+    """Half a fast poll: every fast poll of a lone viewer reads Flownally again."""
+    return min(settings.FLOWNALLY_CACHE_TTL_MESSAGES, settings.TIMELINE_FAST_POLL_SECONDS / 2)
+
+
+class Shown(NamedTuple):
+    """What a conversation's timeline shows now, kept for the polls that already show it."""
+
+    fingerprint: str
+    settled: bool  # nothing can change any more: 286
+    fresh_until: float  # the reads behind it are within their TTLs until then
+    trusted_until: float  # ... and may be trusted until then while the feed is healthy
+    fetched_at: float  # when the older of those reads was fetched
+    following: bool  # an outbound message is followed: its messages are read often
+
+
 def latest(conversation_id: str) -> tuple[object, tuple]:
-    """The latest fingerprint kept for this conversation (tagged like the reads behind it:
-    an action here moves the tag on, and it is gone), and the tags' generations."""
+    """The latest `Shown` kept for this conversation (tagged like the reads behind it: an
+    action here, or news in the feed, moves the tag on, and it is gone), and the tags'
+    generations."""
     return cache.get_current(*_current(conversation_id))
 
 
 def latest_keys(conversation_id: str) -> list[str]:
-    """The keys `latest` reads, to read them with others (quiet_poll)."""
-    return cache.current_keys(*_current(conversation_id))
+    """The keys a poll reads in one round trip (quiet_poll adds its own): those of
+    `latest`, and last the feed's heartbeat."""
+    return [*cache.current_keys(*_current(conversation_id)), news.HEARTBEAT_KEY]
+
+
+def answer_from(found: dict, keys: list[str], shown: str) -> HttpResponse | None:
+    """`already_shown`'s answer from what reading `latest_keys` found."""
+    known, _ = cache.current_from(found, keys[:-1])
+    return already_shown(known, shown, found.get(keys[-1]))
 
 
 def _current(conversation_id: str) -> tuple[str, tuple[str]]:
@@ -97,19 +149,52 @@ def _current(conversation_id: str) -> tuple[str, tuple[str]]:
 def remember(
     conversation_id: str, generations: tuple, context: dict, messages: Page[Message]
 ) -> None:
-    """Keep what the timeline shows now until the reads behind it expire."""
-    ttl = min(settings.FLOWNALLY_CACHE_TTL_CONVERSATION, settings.FLOWNALLY_CACHE_TTL_MESSAGES)
-    fresh_for = ttl - messages.age
-    if fresh_for > 0 and context["stale_age"] is None:
-        known = (context["fingerprint"], not context["live"], cache.now() + fresh_for)
-        cache.set_current(f"timeline:{conversation_id}", generations, known, fresh_for)
+    """Keep what the timeline shows now while the reads behind it may be trusted."""
+    if context["live"]:
+        news.watching()
+    if context["stale_age"] is not None:
+        return
+    details: ConversationDetails = context["conv"]
+    follow = context["following"]
+    now = cache.now()
+    messages_ttl = in_flight_ttl() if follow else settings.FLOWNALLY_CACHE_TTL_MESSAGES
+    fresh_until = now + min(
+        settings.FLOWNALLY_CACHE_TTL_CONVERSATION - details.age, messages_ttl - messages.age
+    )
+    fetched_at = now - max(details.age, messages.age)
+    trusted_until = fresh_until
+    if not follow and news.interval() > 0:
+        trusted_until = max(fresh_until, fetched_at + settings.TIMELINE_TRUSTED_SECONDS)
+    if trusted_until > now:
+        known = Shown(
+            context["fingerprint"], not context["live"], fresh_until, trusted_until,
+            fetched_at, follow,
+        )  # fmt: skip
+        cache.set_current(f"timeline:{conversation_id}", generations, known, trusted_until - now)
 
 
-def already_shown(known: object, shown: str) -> HttpResponse | None:
-    """204 (or 286) when the poll's fingerprint is the latest one known, else None."""
-    if not (shown and isinstance(known, tuple) and known[0] == shown and cache.now() < known[2]):
+def already_shown(known: object, shown: str, heartbeat: object = None) -> HttpResponse | None:
+    """204 (or 286) when the poll's fingerprint is the latest one known and its reads are
+    fresh, or trusted by the feed (`heartbeat`: the value at news.HEARTBEAT_KEY); else None."""
+    if not (shown and isinstance(known, Shown) and known.fingerprint == shown):
         return None
-    return HttpResponseStopPolling() if known[1] else HttpResponse(status=204)
+    now = cache.now()
+    if now >= known.fresh_until:
+        since = news.trusted_since(heartbeat, now)
+        if since is None or known.fetched_at < since or now >= known.trusted_until:
+            return None
+    if known.settled:
+        return HttpResponseStopPolling()
+    news.watching()
+    return HttpResponse(status=204)
+
+
+def _latest_for_poll(conversation_id: str) -> tuple[object, tuple, object]:
+    """`latest` and the feed's heartbeat, in one round trip."""
+    keys = latest_keys(conversation_id)
+    found = shared.get_many(keys)
+    known, generations = cache.current_from(found, keys[:-1])
+    return known, generations, found.get(keys[-1])
 
 
 def timeline_context(
@@ -122,6 +207,7 @@ def timeline_context(
     can_react = can_react and details.channel not in NO_REACTIONS
     senders = sent_here([m.id for m in messages.items if m.sender_type == "user"], users)
     age = stale_age(details, messages)
+    fast = following(messages)
     return {
         "conv": details,
         # Oldest first, as a chat reads. ("messages" would shadow Django's messages framework.)
@@ -136,11 +222,14 @@ def timeline_context(
             for m in reversed(messages.items)
         ],
         "earlier": messages.next_page_token,
-        "fingerprint": fingerprint(details, messages, senders),
+        "fingerprint": fingerprint(details, messages, senders, fast),
         "stale_age": age,
         # A stale page keeps polling, even of a settled conversation, to clear its notice.
         "live": live and (age is not None or not settled(details, messages)),
-        "poll_seconds": settings.TIMELINE_POLL_SECONDS,
+        "following": fast,
+        "poll_seconds": settings.TIMELINE_FAST_POLL_SECONDS
+        if fast
+        else settings.TIMELINE_POLL_SECONDS,
         "inline_types": INLINE,
     }
 
@@ -167,18 +256,37 @@ def header_context(
 def conversation_timeline(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
     """The timeline's poll: 204 when nothing changed, 286 when nothing can change."""
     try:
-        known, generations = latest(client.valid_id("cnv", conversation_id))
+        known, generations, heartbeat = _latest_for_poll(client.valid_id("cnv", conversation_id))
     except NotFound:
         raise Http404("No such conversation") from None
-    if answer := already_shown(known, request.GET.get("v", "")):
+    if answer := already_shown(known, request.GET.get("v", ""), heartbeat):
         return answer
+    news.watching()
+    now = cache.now()
+    since = news.trusted_since(heartbeat, now)
+    follow = isinstance(known, Shown) and known.following
+    conversation_ttl = news.lifetime(settings.FLOWNALLY_CACHE_TTL_CONVERSATION, since, now)
+    messages_ttl = (
+        in_flight_ttl()
+        if follow
+        else news.lifetime(settings.FLOWNALLY_CACHE_TTL_MESSAGES, since, now)
+    )
     try:
         details, messages, inboxes, users = client.fan_out(
-            lambda: client.conversation_get(conversation_id, allow_stale=True),
-            lambda: client.conversation_messages(conversation_id, allow_stale=True),
+            lambda: client.conversation_get(
+                conversation_id, allow_stale=True, ttl=conversation_ttl
+            ),
+            lambda: client.conversation_messages(
+                conversation_id, allow_stale=True, ttl=messages_ttl
+            ),
             directory.inbox_names,
             directory.user_names,
         )
+        if not follow and following(messages) and messages.age >= max(in_flight_ttl(), 1e-9):
+            # A message just found in flight in a copy kept long: follow it from now on.
+            messages = client.conversation_messages(
+                conversation_id, allow_stale=True, ttl=in_flight_ttl()
+            )
     except NotFound:
         raise Http404("No such conversation") from None
     except FlownallyError:

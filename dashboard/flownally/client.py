@@ -145,17 +145,24 @@ def iter_conversations(**filters: Any) -> Iterator[Conversation]:
 
 
 def conversation_get(
-    conversation_id: str, *, cached: bool = True, allow_stale: bool = False
+    conversation_id: str,
+    *,
+    cached: bool = True,
+    allow_stale: bool = False,
+    ttl: float | None = None,
 ) -> ConversationDetails:
     """GET /conversations/{id}: the conversation with its sendability window (`.stale` and
     `.age` say whether it is the last good copy, served while Flownally fails).
-    `cached=False` reads past the cache: to check it just before acting on it."""
+    `cached=False` reads past the cache: to check it just before acting on it. `ttl`: how
+    old a cached copy may be instead of FLOWNALLY_CACHE_TTL_CONVERSATION (the timeline's
+    poll trusts older ones while the change feed watches, conversations/news.py)."""
     cid = valid_id("cnv", conversation_id)
+    default = settings.FLOWNALLY_CACHE_TTL_CONVERSATION if ttl is None else ttl
     found = _read(
         f"/conversations/{cid}",
         "GET /conversations/{id}",
         None,
-        settings.FLOWNALLY_CACHE_TTL_CONVERSATION if cached else 0,
+        default if cached else 0,
         (f"cnv:{cid}",),
         allow_stale,
     )
@@ -169,15 +176,17 @@ def conversation_messages(
     page_size: int | None = None,
     page_token: str | None = None,
     allow_stale: bool = False,
+    ttl: float | None = None,
 ) -> Page[Message]:
-    """GET /conversations/{id}/messages: newest first; the token leads to older ones."""
+    """GET /conversations/{id}/messages: newest first; the token leads to older ones.
+    `ttl` as for conversation_get (default FLOWNALLY_CACHE_TTL_MESSAGES)."""
     cid = valid_id("cnv", conversation_id)
     params = {"pageSize": page_size, "pageToken": page_token or None}
     found = _read(
         f"/conversations/{cid}/messages",
         "GET /conversations/{id}/messages",
         params,
-        settings.FLOWNALLY_CACHE_TTL_MESSAGES,
+        settings.FLOWNALLY_CACHE_TTL_MESSAGES if ttl is None else ttl,
         (f"cnv:{cid}",),
         allow_stale,
     )
