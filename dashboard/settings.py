@@ -218,7 +218,11 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     )
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://flownally-supervisor")}
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache":
+    # Django's default of 300 entries would push out the kept timeline answers and the
+    # change feed's state as soon as a few hundred conversations are watched.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 20_000)
+elif CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # The same backend, without building a redis client per operation, and answering as
     # an empty cache while Redis is down or hung (see the module): short socket timeouts,
     # so a hung Redis costs a request a fraction of a second, once per CACHE_RETRY_SECONDS.
