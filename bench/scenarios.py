@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import requests
 
-from bench.load import LoadResult, run_viewers, run_wrk
+from bench.load import LoadResult, run_viewer_pool, run_viewers, run_wrk
 from bench.processes import BenchError
 from bench.tenant import DELIVERY_STATES, Sim
 
@@ -28,6 +28,8 @@ WALLBOARD_REFRESH = "/wallboard/refresh/"
 # waiting over 15 minutes.
 FILTERED_LIST = "/?assignee=unassigned&channel=whatsapp&waiting=15"
 STALE_V = "0"  # no fingerprint looks like this: every poll carrying it finds a change
+# Delivery states after which a message cannot change (the client's FINAL_DELIVERY_STATES).
+FINAL_DELIVERY = ("read", "failed", "received")
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class Scenario:
     period_ms: int = 0
     htmx: bool = False  # sent as htmx sends it (HX-Request)
     note: str = ""
+    # Paced: one wrk process whose `connections` share the viewers, instead of one each.
+    pooled: bool = False
 
 
 @dataclass
@@ -53,6 +57,7 @@ class Row:
     upstream: int = 0
     upstream_by_route: dict[str, int] = field(default_factory=dict)
     upstream_last_at: float = 0.0  # wall-clock seconds the last upstream request was answered
+    upstream_max_per_second: int = 0  # the most that arrived at Flownally in one second
     cpu_cores: dict[str, float] = field(default_factory=dict)  # CPU used while the load ran
     problem: str = ""
     notes: list[str] = field(default_factory=list)
@@ -119,12 +124,15 @@ class Cast:
     cold: tuple[str, ...]  # sequential cold samples, never visited before
     idle: str  # the no-change poll
     changing: tuple[str, str]  # (conversation, outbound message) whose delivery flips
-    browser: tuple[str, str]  # the same, for the browser
+    browser: str  # open, nothing in flight: the browser sends to it and its customer writes
     viewers: tuple[str, ...]  # one conversation per viewer of the 200
+    crowd: tuple[str, ...]  # one conversation per viewer of the 1,000 (the 200 among them)
     open_count: int
 
 
-def cast(sim: Sim, conversations: list[dict], *, viewers: int, cold: int, seed: int) -> Cast:
+def cast(
+    sim: Sim, conversations: list[dict], *, viewers: int, crowd: int, cold: int, seed: int
+) -> Cast:
     rng = random.Random(seed)
     everything = [c["id"] for c in conversations]
     rng.shuffle(everything)
@@ -139,14 +147,21 @@ def cast(sim: Sim, conversations: list[dict], *, viewers: int, cold: int, seed: 
         ]
         if outbound:
             flippable.append((conversation_id, outbound[0]["id"]))
-        if len(flippable) == 2:
+        if flippable:
             break
-    if len(flippable) < 2 or len(live) < viewers + 3:
+    open_ids = [c["id"] for c in conversations if c.get("status") == "open"]
+    changing = {cid for cid, _ in flippable}
+    quiet = next(
+        (cid for cid in reversed(open_ids) if cid not in changing and _nothing_in_flight(sim, cid)),
+        None,
+    )
+    if not flippable or quiet is None or len(live) < max(viewers, crowd) + 3:
         raise BenchError(
             f"the tenant is too small: {len(live)} open conversations, "
-            f"{len(flippable)} with an outbound message on their first page"
+            f"{len(flippable)} with an outbound message on their first page, "
+            f"{'none' if quiet is None else 'one'} open with nothing in flight"
         )
-    taken = {flippable[0][0], flippable[1][0]}
+    taken = {flippable[0][0], quiet}
     rest = [cid for cid in live if cid not in taken]
     cold_ids = tuple(cid for cid in everything if cid not in taken)[:cold]
     return Cast(
@@ -154,9 +169,17 @@ def cast(sim: Sim, conversations: list[dict], *, viewers: int, cold: int, seed: 
         cold=cold_ids,
         idle=rest[0],
         changing=flippable[0],
-        browser=flippable[1],
+        browser=quiet,
         viewers=tuple(rest[1 : 1 + viewers]),
+        crowd=tuple(rest[1 : 1 + crowd]),
         open_count=len(live),
+    )
+
+
+def _nothing_in_flight(sim: Sim, conversation_id: str) -> bool:
+    return all(
+        m.get("deliveryStatus") in (None, *FINAL_DELIVERY)
+        for m in sim.newest_messages(conversation_id)
     )
 
 
@@ -192,7 +215,16 @@ def run(
         headers.append("HX-Request: true")
     cpu_before, started = cpu(), time.monotonic()
     try:
-        if scenario.period_ms:
+        if scenario.pooled:
+            result = run_viewer_pool(
+                dashboard.base,
+                scenario.paths,
+                period_ms=scenario.period_ms,
+                seconds=scenario.seconds,
+                connections=scenario.connections,
+                headers=headers,
+            )
+        elif scenario.period_ms:
             result = run_viewers(
                 dashboard.base,
                 scenario.paths,
@@ -212,7 +244,14 @@ def run(
         return Row(scenario, None, problem=str(error))
     elapsed, cpu_after = time.monotonic() - started, cpu()
     upstream = sim.upstream_after()
-    row = Row(scenario, result, upstream.count, upstream.by_route, upstream.last_ended_at)
+    row = Row(
+        scenario,
+        result,
+        upstream.count,
+        upstream.by_route,
+        upstream.last_ended_at,
+        upstream.max_per_second,
+    )
     row.cpu_cores = {
         part: round((cpu_after[part] - cpu_before.get(part, 0.0)) / elapsed, 2)
         for part in cpu_after
