@@ -13,6 +13,7 @@ JSON. Exits non-zero only when it could not run; a missed target is a result, no
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -201,7 +202,15 @@ def _plan(args: argparse.Namespace, system: System, cast: Cast) -> list[Scenario
             c,
             d,
         ),
-        Scenario("poll_idle", "3. timeline poll, nothing changed", (idle_poll,), c, d, htmx=True),
+        Scenario(
+            "poll_idle",
+            "3. timeline poll, nothing changed",
+            (idle_poll,),
+            c,
+            d,
+            htmx=True,
+            trigger="timeline",
+        ),
         Scenario(
             "poll_changing",
             "4. timeline poll, delivery states changing",
@@ -209,6 +218,7 @@ def _plan(args: argparse.Namespace, system: System, cast: Cast) -> list[Scenario
             c,
             d,
             htmx=True,
+            trigger="timeline",
             note="every answer renders (the poll's fingerprint is always behind)",
         ),
         Scenario(
@@ -218,6 +228,7 @@ def _plan(args: argparse.Namespace, system: System, cast: Cast) -> list[Scenario
             10,
             window,
             htmx=True,
+            trigger="board",
         ),
         Scenario(
             "wallboard_one",
@@ -226,6 +237,7 @@ def _plan(args: argparse.Namespace, system: System, cast: Cast) -> list[Scenario
             1,
             window,
             htmx=True,
+            trigger="board",
         ),
         Scenario("ping", "6. bare Django view /ping", ("/ping",), c, d),
         Scenario(
@@ -236,6 +248,7 @@ def _plan(args: argparse.Namespace, system: System, cast: Cast) -> list[Scenario
             d,
             period_ms=poll_seconds * 1000,
             htmx=True,
+            trigger="timeline",
         ),
         Scenario(
             "viewers_200",
@@ -245,6 +258,7 @@ def _plan(args: argparse.Namespace, system: System, cast: Cast) -> list[Scenario
             d,
             period_ms=poll_seconds * 1000,
             htmx=True,
+            trigger="timeline",
         ),
         Scenario(
             "viewers_1000",
@@ -255,6 +269,7 @@ def _plan(args: argparse.Namespace, system: System, cast: Cast) -> list[Scenario
             d,
             period_ms=poll_seconds * 1000,
             htmx=True,
+            trigger="timeline",
             pooled=True,
             note=f"budget {budget}/s" if budget else "no request budget",
         ),
@@ -364,7 +379,7 @@ def _measure(args: argparse.Namespace, system: System) -> dict:
 
 
 def _shortened(scenario: Scenario, seconds: float) -> Scenario:
-    return Scenario(scenario.key, scenario.title, scenario.paths, scenario.connections, seconds)
+    return dataclasses.replace(scenario, seconds=seconds)
 
 
 def _cold_json(samples: list[dict]) -> dict:

@@ -88,7 +88,10 @@ def news_latencies(
             page.goto(f"{base}/conversations/{conversation_id}/")
 
             def shown(script: str, arg: str) -> None:
-                page.wait_for_function(script, arg=arg, polling="raf", timeout=timeout_ms)
+                try:
+                    page.wait_for_function(script, arg=arg, polling="raf", timeout=timeout_ms)
+                except Exception as error:
+                    raise RuntimeError(f"{arg!r} never showed; {_timeline_state(page)}") from error
 
             for _ in range(samples):
                 text = f"bench customer {secrets.token_hex(4)}"
@@ -134,3 +137,17 @@ def _reply(page: Any, timeout_ms: float) -> str:
         timeout=timeout_ms,
     )
     return str(handle.json_value()).removeprefix("m-")
+
+
+def _timeline_state(page: Any) -> str:
+    """What the page's timeline shows now, for a sample that timed out."""
+    return page.evaluate(
+        """() => {
+            const timeline = document.getElementById("timeline");
+            if (!timeline) return "no #timeline on the page";
+            const stale = timeline.querySelector(".stale");
+            return `its poll ${timeline.getAttribute("hx-get")}, `
+                + `trigger "${timeline.getAttribute("hx-trigger")}"`
+                + (stale ? `, notice: ${stale.textContent}` : ", no stale notice");
+        }"""
+    )

@@ -55,6 +55,9 @@ class LoadResult:
     stale_answers: int = 0
     stale_max_age_s: int | None = None
     stopped_viewers: int = 0
+    sent: int = (
+        0  # polls sent (0: not counted); those still unanswered at the end are not in `requests`
+    )
 
     @property
     def rps(self) -> float:
@@ -98,6 +101,7 @@ def parse_wrk_output(stdout: str) -> LoadResult:
         stale_answers=data.get("stale_answers", 0),
         stale_max_age_s=None if data.get("stale_max_age_s", -1) < 0 else data["stale_max_age_s"],
         stopped_viewers=data.get("stopped_viewers", 0),
+        sent=data.get("sent", 0),
     )
 
 
@@ -132,6 +136,7 @@ def merge(results: Sequence[LoadResult]) -> LoadResult:
             (r.stale_max_age_s for r in results if r.stale_max_age_s is not None), default=None
         ),
         stopped_viewers=sum(r.stopped_viewers for r in results),
+        sent=sum(r.sent for r in results),
     )
 
 

@@ -57,6 +57,7 @@ def _viewers_json(viewers: int, result: LoadResult) -> dict:
     """What only paced viewers tell: how late the load side was, and how stale answers got."""
     return {
         "viewers": viewers,
+        "sent": result.sent,
         "late_polls": result.late_polls,
         "max_late_ms": _round(result.max_late_ms),
         "stale_answers": result.stale_answers,
@@ -415,11 +416,12 @@ def crowd_line(m: dict) -> str:
     if not crowd or crowd.get("errors") is None:
         return "Crowd: not measured" + (f" ({crowd['problem'][:200]})" if crowd else "")
     max_rps = m["settings"].get("max_rps")
-    polls = crowd["requests"] or 1
+    polls = crowd["requests"] or 1  # the stale ones are among the answered
     age = crowd.get("stale_max_age_s")
     return (
         f"Crowd ({crowd['viewers']:,} viewers, {crowd['connections']:,} connections, "
-        f"budget {f'{max_rps}/s' if max_rps else 'off'}): {crowd['requests']:,} polls, "
+        f"budget {f'{max_rps}/s' if max_rps else 'off'}): {crowd['sent']:,} polls sent, "
+        f"{crowd['requests']:,} answered in the run, "
         f"{crowd['upstream_requests']:,} upstream, at most {crowd['upstream_max_per_second']} "
         f"in one second; {crowd['stale_answers']:,} answers stale "
         f"({100 * crowd['stale_answers'] / polls:.1f}%), oldest shown "

@@ -43,6 +43,9 @@ class Scenario:
     # (repeat a path for several viewers of one page), each polling every period_ms.
     period_ms: int = 0
     htmx: bool = False  # sent as htmx sends it (HX-Request)
+    # The id of the element htmx names as the one asking (HX-Trigger, HX-Target): a poll's
+    # ("timeline", "board") makes it a poll for the request budget, as from a browser.
+    trigger: str = ""
     note: str = ""
     # Paced: one wrk process whose `connections` share the viewers, instead of one each.
     pooled: bool = False
@@ -64,9 +67,11 @@ class Row:
 
     @property
     def upstream_per_request(self) -> float | None:
+        """Per request sent, where wrk counted them (viewers): the server goes on serving
+        polls the run's end left unanswered, and their upstream requests are counted."""
         if self.result is None or not self.result.requests:
             return None
-        return self.upstream / self.result.requests
+        return self.upstream / max(self.result.requests, self.result.sent)
 
 
 @dataclass
@@ -213,6 +218,8 @@ def run(
     headers = [f"Cookie: {dashboard.cookie}"]
     if scenario.htmx:
         headers.append("HX-Request: true")
+    if scenario.trigger:
+        headers += [f"HX-Trigger: {scenario.trigger}", f"HX-Target: {scenario.trigger}"]
     cpu_before, started = cpu(), time.monotonic()
     try:
         if scenario.pooled:

@@ -58,6 +58,7 @@ max_late_ms = 0
 stale_answers = 0
 stale_max_age_s = -1
 stopped_viewers = 0
+sent = 0 -- polls sent: a run's end can leave some unanswered, yet the server served them
 
 local function conversation_of(path)
   return path:match("^/conversations/([^/]+)/")
@@ -158,6 +159,7 @@ function request()
   end
   reserved[reserved_first] = nil
   reserved_first = reserved_first + 1
+  sent = sent + 1
   local started = now_ms()
   local late = started - viewer.due
   if late > LATE_MS then
@@ -208,7 +210,7 @@ end
 
 function done(summary, latency, requests)
   local counts = {}
-  local late, worst_late, stale, stale_age, stopped = 0, 0, 0, -1, 0
+  local late, worst_late, stale, stale_age, stopped, polls = 0, 0, 0, -1, 0, 0
   for _, thread in ipairs(threads) do
     for status, count in pairs(thread:get("statuses")) do
       counts[status] = (counts[status] or 0) + count
@@ -218,6 +220,7 @@ function done(summary, latency, requests)
     stale = stale + (thread:get("stale_answers") or 0)
     stale_age = math.max(stale_age, thread:get("stale_max_age_s") or -1)
     stopped = stopped + (thread:get("stopped_viewers") or 0)
+    polls = polls + (thread:get("sent") or 0)
   end
   local parts = {}
   for status, count in pairs(counts) do
@@ -238,7 +241,7 @@ function done(summary, latency, requests)
     '"latency_us":{"min":%d,"max":%d,"mean":%.1f,"p50":%d,"p90":%d,"p95":%d,"p99":%d},' ..
     '"latency_values_us":[%s],"statuses":{%s},' ..
     '"late_polls":%d,"max_late_ms":%.1f,"stale_answers":%d,"stale_max_age_s":%d,' ..
-    '"stopped_viewers":%d}\n',
+    '"stopped_viewers":%d,"sent":%d}\n',
     summary.duration, summary.requests, summary.bytes,
     errors.connect, errors.read, errors.write, errors.timeout,
     latency.min, latency.max, latency.mean,
@@ -246,6 +249,6 @@ function done(summary, latency, requests)
     latency:percentile(99),
     table.concat(values, ","),
     table.concat(parts, ","),
-    late, worst_late, stale, stale_age, stopped
+    late, worst_late, stale, stale_age, stopped, polls
   ))
 end

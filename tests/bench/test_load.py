@@ -211,5 +211,5 @@ def test_viewers_sharing_fewer_connections_each_poll_once_a_period(wrk, server):
     # Each starts within the first 500 ms, so it is asked twice (three times only if it
     # started at once), however few the connections.
     assert {_Handler.asked.count(path) for path in viewers} <= {2, 3}
-    assert result.requests == len(_Handler.asked)
+    assert result.requests == result.sent == len(_Handler.asked)
     assert result.errors == 0
