@@ -415,7 +415,7 @@ def _browser(args: argparse.Namespace, system: System, cast: Cast, poll_seconds:
     if not why_not:
         _say(f"Browser: {args.browser_samples} customer messages, as many delivery changes")
         try:
-            seen = browser.news_latencies(
+            browser.news_latencies(
                 system.dashboard.base,
                 USERNAME,
                 system.password,
@@ -423,6 +423,7 @@ def _browser(args: argparse.Namespace, system: System, cast: Cast, poll_seconds:
                 cast.browser,
                 samples=args.browser_samples,
                 poll_seconds=poll_seconds,
+                seen=seen,
                 seed=args.seed,
             )
         except Exception as error:  # the browser failing must not lose the load numbers

@@ -68,13 +68,14 @@ def news_latencies(
     *,
     samples: int,
     poll_seconds: float,
+    seen: Seen,
     seed: int = 7,
-) -> Seen:
-    """`samples` customer messages, then `samples` delivery changes of replies in flight."""
+) -> None:
+    """`samples` customer messages, then `samples` delivery changes of replies in flight,
+    into `seen` (so that the samples taken survive a failure)."""
     from playwright.sync_api import sync_playwright
 
     rng = random.Random(seed)
-    seen = Seen()
     timeout_ms = (poll_seconds + 10) * 1000
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
@@ -118,7 +119,6 @@ def news_latencies(
                     seen.delivery_ms.append((time.perf_counter() - started) * 1000)
         finally:
             browser.close()
-    return seen
 
 
 def _reply(page: Any, timeout_ms: float) -> str:
@@ -126,16 +126,26 @@ def _reply(page: Any, timeout_ms: float) -> str:
     before = page.eval_on_selector_all(_OURS, "items => items.map(item => item.id)")
     page.fill("form.reply textarea[name=body]", f"bench reply {secrets.token_hex(4)}")
     page.click("form.reply button[type=submit]")
-    handle = page.wait_for_function(
-        """([selector, before]) => {
-            const found = [...document.querySelectorAll(selector)].find(
-                item => !before.includes(item.id));
-            return found ? found.id : null;
-        }""",
-        arg=[_OURS, before],
-        polling="raf",
-        timeout=timeout_ms,
-    )
+    try:
+        handle = page.wait_for_function(
+            """([selector, before]) => {
+                const found = [...document.querySelectorAll(selector)].find(
+                    item => !before.includes(item.id));
+                return found ? found.id : null;
+            }""",
+            arg=[_OURS, before],
+            polling="raf",
+            timeout=timeout_ms,
+        )
+    except Exception as error:
+        problem = page.evaluate(
+            "() => [...document.querySelectorAll('#actions .error, #actions .ok')]"
+            ".map(e => e.textContent.trim()).filter(Boolean).join(' / ')"
+        )
+        raise RuntimeError(
+            f"the reply never showed; the form said: {problem or 'nothing'}; "
+            + _timeline_state(page)
+        ) from error
     return str(handle.json_value()).removeprefix("m-")
 
 

@@ -129,7 +129,7 @@ class Cast:
     cold: tuple[str, ...]  # sequential cold samples, never visited before
     idle: str  # the no-change poll
     changing: tuple[str, str]  # (conversation, outbound message) whose delivery flips
-    browser: str  # open, nothing in flight: the browser sends to it and its customer writes
+    browser: str  # open, not WhatsApp, nothing in flight: the browser replies, the customer writes
     viewers: tuple[str, ...]  # one conversation per viewer of the 200
     crowd: tuple[str, ...]  # one conversation per viewer of the 1,000 (the 200 among them)
     open_count: int
@@ -154,7 +154,12 @@ def cast(
             flippable.append((conversation_id, outbound[0]["id"]))
         if flippable:
             break
-    open_ids = [c["id"] for c in conversations if c.get("status") == "open"]
+    # Not WhatsApp: a text reply is allowed whenever (no 24-hour window to reason about).
+    open_ids = [
+        c["id"]
+        for c in conversations
+        if c.get("status") == "open" and c.get("channel") != "whatsapp"
+    ]
     changing = {cid for cid, _ in flippable}
     quiet = next(
         (cid for cid in reversed(open_ids) if cid not in changing and _nothing_in_flight(sim, cid)),
