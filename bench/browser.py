@@ -1,17 +1,28 @@
-"""How long a delivery state change at Flownally takes to show in a real browser.
+"""How long news from Flownally takes to show in a real browser (issue 14's last goals).
 
-Chromium (Debian's, driven by Playwright) signs in and opens a conversation page. Then,
-per sample: wait a random part of a poll interval (so changes land at every phase of the
-poll timer), force the next delivery state of an outbound message at the simulator, and
-time until the page shows it. The wait for the DOM polls on animation frames, so each
-sample can read up to one frame (about 17 ms) long.
+Chromium (Debian's, driven by Playwright) signs in and opens a conversation page with
+nothing in flight. Two kinds of news, each sample after a random part of a poll interval
+(so that news lands at every phase of the poll timer):
+
+- the customer writes (POST /_sim/inbound), while nothing is in flight: the case in which
+  polls may slow down; timed until the text is on the page;
+- a delivery change of a reply of ours while it is in flight: a reply is sent through the
+  page's own form (so the dashboard knows it as its own), then moved to sent, delivered
+  and read at the simulator (three samples per reply; its clock is frozen, so nothing else
+  moves it); timed until the page shows the state.
+
+The waits poll the DOM on animation frames, so each sample can read up to one frame
+(about 17 ms) long.
 """
 
 from __future__ import annotations
 
 import random
+import secrets
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench.tenant import DELIVERY_STATES, Sim
 
@@ -25,6 +36,16 @@ FLAGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+_OURS = "#timeline li.message.from-user"
+IN_FLIGHT_BUDGET_MS = 1300  # issue 14: a reply's delivery change while in flight, p95
+
+
+@dataclass
+class Seen:
+    """Milliseconds from each change at the simulator to the page showing it."""
+
+    customer_ms: list[float] = field(default_factory=list)
+    delivery_ms: list[float] = field(default_factory=list)
 
 
 def unavailable() -> str:
@@ -38,23 +59,24 @@ def unavailable() -> str:
     return ""
 
 
-def delivery_latencies(
+def news_latencies(
     base: str,
     username: str,
     password: str,
     sim: Sim,
     conversation_id: str,
-    message_id: str,
     *,
     samples: int,
     poll_seconds: float,
+    seen: Seen,
     seed: int = 7,
-) -> list[float]:
-    """Milliseconds from each forced change at the simulator to the page showing it."""
+) -> None:
+    """`samples` customer messages, then `samples` delivery changes of replies in flight,
+    into `seen` (so that the samples taken survive a failure)."""
     from playwright.sync_api import sync_playwright
 
     rng = random.Random(seed)
-    measured = []
+    timeout_ms = (poll_seconds + 10) * 1000
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
@@ -65,22 +87,77 @@ def delivery_latencies(
             page.click("button[type=submit]")
             page.wait_for_url(f"{base}/")
             page.goto(f"{base}/conversations/{conversation_id}/")
-            shown = page.locator(f"#m-{message_id} .delivery").get_attribute("class") or ""
-            states = [s for s in DELIVERY_STATES if s not in shown.split()] + [
-                s for s in DELIVERY_STATES if s in shown.split()
-            ]
-            for n in range(samples):
-                state = states[n % len(states)]
+
+            def shown(script: str, arg: str) -> None:
+                try:
+                    page.wait_for_function(script, arg=arg, polling="raf", timeout=timeout_ms)
+                except Exception as error:
+                    raise RuntimeError(f"{arg!r} never showed; {_timeline_state(page)}") from error
+
+            for _ in range(samples):
+                text = f"bench customer {secrets.token_hex(4)}"
                 time.sleep(rng.uniform(0, poll_seconds))
                 started = time.perf_counter()
-                sim.force_delivery(message_id, state)
-                page.wait_for_function(
-                    "selector => document.querySelector(selector) !== null",
-                    arg=f"#m-{message_id} .delivery.{state}",
-                    polling="raf",
-                    timeout=(poll_seconds + 10) * 1000,
+                sim.customer_writes(conversation_id, text)
+                shown(
+                    "text => (document.getElementById('timeline')?.textContent || '')"
+                    ".includes(text)",
+                    text,
                 )
-                measured.append((time.perf_counter() - started) * 1000)
+                seen.customer_ms.append((time.perf_counter() - started) * 1000)
+
+            while len(seen.delivery_ms) < samples:
+                message_id = _reply(page, timeout_ms)
+                for state in DELIVERY_STATES[: samples - len(seen.delivery_ms)]:
+                    time.sleep(rng.uniform(0, poll_seconds))
+                    started = time.perf_counter()
+                    sim.force_delivery(message_id, state)
+                    shown(
+                        "selector => document.querySelector(selector) !== null",
+                        f"#m-{message_id} .delivery.{state}",
+                    )
+                    seen.delivery_ms.append((time.perf_counter() - started) * 1000)
         finally:
             browser.close()
-    return measured
+
+
+def _reply(page: Any, timeout_ms: float) -> str:
+    """Send a text reply through the page's form; the new message's ID once it shows."""
+    before = page.eval_on_selector_all(_OURS, "items => items.map(item => item.id)")
+    page.fill("form.reply textarea[name=body]", f"bench reply {secrets.token_hex(4)}")
+    page.click("form.reply button[type=submit]")
+    try:
+        handle = page.wait_for_function(
+            """([selector, before]) => {
+                const found = [...document.querySelectorAll(selector)].find(
+                    item => !before.includes(item.id));
+                return found ? found.id : null;
+            }""",
+            arg=[_OURS, before],
+            polling="raf",
+            timeout=timeout_ms,
+        )
+    except Exception as error:
+        problem = page.evaluate(
+            "() => [...document.querySelectorAll('#actions .error, #actions .ok')]"
+            ".map(e => e.textContent.trim()).filter(Boolean).join(' / ')"
+        )
+        raise RuntimeError(
+            f"the reply never showed; the form said: {problem or 'nothing'}; "
+            + _timeline_state(page)
+        ) from error
+    return str(handle.json_value()).removeprefix("m-")
+
+
+def _timeline_state(page: Any) -> str:
+    """What the page's timeline shows now, for a sample that timed out."""
+    return page.evaluate(
+        """() => {
+            const timeline = document.getElementById("timeline");
+            if (!timeline) return "no #timeline on the page";
+            const stale = timeline.querySelector(".stale");
+            return `its poll ${timeline.getAttribute("hx-get")}, `
+                + `trigger "${timeline.getAttribute("hx-trigger")}"`
+                + (stale ? `, notice: ${stale.textContent}` : ", no stale notice");
+        }"""
+    )

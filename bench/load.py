@@ -6,9 +6,11 @@ every socket error; its percentiles are exact to the microsecond. hey takes a si
 starts every paced worker's timer at the same instant, and with `-o csv` leaves failed
 requests out.
 
-Unpaced scenarios are one wrk process. Viewers are one wrk process each (one connection),
-started at random moments of the first period like people opening a page, and their
-latencies merged: a viewer's timer needs to know when its own request started.
+Unpaced scenarios are one wrk process. Viewers are either one wrk process each (one
+connection), started at random moments of the first period like people opening a page, and
+their latencies merged; or, when there are too many for a process each (1,000 would be a
+thousand wrk processes on the cores being measured), one wrk process whose connections
+share the viewers, each viewer's timer kept by the script (see wrk.lua).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 SCRIPT = Path(__file__).with_name("wrk.lua")
 MARKER = "BENCH-JSON "
@@ -44,6 +47,17 @@ class LoadResult:
     max_ms: float
     # Each distinct latency (µs) and how often it was seen: only viewers' runs carry them.
     latencies_us: tuple[tuple[int, int], ...] = ()
+    # Viewers' runs only: polls that left over 100 ms after they were due (the load side
+    # fell behind), answers that carried the stale notice and the oldest age one showed
+    # (None: none showed an age), viewers told to stop polling by a rendered answer.
+    late_polls: int = 0
+    max_late_ms: float = 0.0
+    stale_answers: int = 0
+    stale_max_age_s: int | None = None
+    stopped_viewers: int = 0
+    sent: int = (
+        0  # polls sent (0: not counted); those still unanswered at the end are not in `requests`
+    )
 
     @property
     def rps(self) -> float:
@@ -82,6 +96,12 @@ def parse_wrk_output(stdout: str) -> LoadResult:
         p99_ms=ms("p99"),
         max_ms=ms("max"),
         latencies_us=tuple((int(v), int(n)) for v, n in data.get("latency_values_us", ())),
+        late_polls=data.get("late_polls", 0),
+        max_late_ms=data.get("max_late_ms", 0.0),
+        stale_answers=data.get("stale_answers", 0),
+        stale_max_age_s=None if data.get("stale_max_age_s", -1) < 0 else data["stale_max_age_s"],
+        stopped_viewers=data.get("stopped_viewers", 0),
+        sent=data.get("sent", 0),
     )
 
 
@@ -109,6 +129,14 @@ def merge(results: Sequence[LoadResult]) -> LoadResult:
         p99_ms=ms(99),
         max_ms=counted[-1][0] / 1000 if counted else math.nan,
         latencies_us=tuple(counted),
+        late_polls=sum(r.late_polls for r in results),
+        max_late_ms=max((r.max_late_ms for r in results), default=0.0),
+        stale_answers=sum(r.stale_answers for r in results),
+        stale_max_age_s=max(
+            (r.stale_max_age_s for r in results if r.stale_max_age_s is not None), default=None
+        ),
+        stopped_viewers=sum(r.stopped_viewers for r in results),
+        sent=sum(r.sent for r in results),
     )
 
 
@@ -120,9 +148,11 @@ def wrk_command(
     seconds: float,
     period_ms: int = 0,
     headers: Iterable[str] = (),
+    spread: bool = False,
 ) -> list[str]:
     """wrk's command line: two threads (one per core of the target machine) unless there
-    is a single connection; connections rounded so that each thread has the same number."""
+    is a single connection; connections rounded so that each thread has the same number.
+    `spread`: paced viewers start at random moments of the first period, not at once."""
     threads = 1 if connections < 2 else 2
     connections = max(threads, connections - connections % threads)
     command = [
@@ -141,6 +171,7 @@ def wrk_command(
         str(paths_file),
         str(period_ms),
         str(threads),
+        "1" if spread else "0",
     ]
 
 
@@ -153,18 +184,17 @@ def run_wrk(
     headers: Iterable[str] = (),
 ) -> LoadResult:
     """Run wrk against `base_url`, cycling through `paths` as fast as it is answered."""
+    return _wrk_once(base_url, paths, connections=connections, seconds=seconds, headers=headers)
+
+
+def _wrk_once(base_url: str, paths: Sequence[str], *, seconds: float, **options: Any) -> LoadResult:
+    """One wrk process over a file of `paths` (options: those of `wrk_command`)."""
     if not paths:
         raise ValueError("no paths to request")
     with tempfile.NamedTemporaryFile("w", suffix=".paths", delete=False) as listing:
         listing.write("\n".join(paths) + "\n")
     try:
-        command = wrk_command(
-            base_url,
-            Path(listing.name),
-            connections=connections,
-            seconds=seconds,
-            headers=headers,
-        )
+        command = wrk_command(base_url, Path(listing.name), seconds=seconds, **options)
         finished = subprocess.run(
             command, capture_output=True, text=True, timeout=seconds + 60, check=False
         )
@@ -239,3 +269,27 @@ def run_viewers(
                 process.wait()
         shutil.rmtree(workdir, ignore_errors=True)
     return merge(results)
+
+
+def run_viewer_pool(
+    base_url: str,
+    paths: Sequence[str],
+    *,
+    period_ms: int,
+    seconds: float,
+    connections: int,
+    headers: Iterable[str] = (),
+) -> LoadResult:
+    """One viewer per path, each polling every `period_ms` from a random moment of the
+    first period, all in one wrk process of `connections` connections: one per viewer
+    models a browser each; fewer are enough while answers are quick (late polls say when
+    they were not)."""
+    return _wrk_once(
+        base_url,
+        paths,
+        connections=min(connections, len(paths)),
+        seconds=seconds,
+        period_ms=period_ms,
+        headers=headers,
+        spread=True,
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import secrets
 import signal
 import subprocess
@@ -42,6 +43,7 @@ _SETTINGS = (
     "FLOWNALLY_CACHE_TTL_LIST",
     "FLOWNALLY_CACHE_TTL_CONVERSATION",
     "FLOWNALLY_CACHE_TTL_MESSAGES",
+    "FLOWNALLY_MAX_RPS",
     "DEBUG",
 )
 
@@ -152,10 +154,12 @@ def choose_cache(redis_url: str | None) -> tuple[str, str]:
     )
 
 
-def dashboard_env(workdir: Path, sim_root: str, cache_url: str) -> dict[str, str]:
-    """Production settings (DEBUG off) pointing at the simulator, on a fresh SQLite file.
-    Cookies without the Secure flag: the benchmark talks plain HTTP to loopback."""
+def dashboard_env(workdir: Path, sim_root: str, cache_url: str, max_rps: int = 0) -> dict[str, str]:
+    """Production settings (DEBUG off) pointing at the simulator, on a fresh SQLite file,
+    with a Flownally request budget of `max_rps` (0: none). Cookies without the Secure
+    flag: the benchmark talks plain HTTP to loopback."""
     return _inherited_env() | {
+        "FLOWNALLY_MAX_RPS": str(max_rps),
         "DEBUG": "false",
         "SECRET_KEY": "bench-only-" + secrets.token_hex(24),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -165,6 +169,17 @@ def dashboard_env(workdir: Path, sim_root: str, cache_url: str) -> dict[str, str
         "CACHE_URL": cache_url,
         "SECURE_COOKIES": "false",
     }
+
+
+def raise_open_files(needed: int) -> int:
+    """Raise this process's soft limit of open files towards `needed` (the processes it
+    starts inherit it: wrk holds a socket per viewer, gunicorn's workers one per client);
+    returns the limit now in force, which the hard limit may keep below `needed`."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        soft = needed if hard == resource.RLIM_INFINITY else min(hard, needed)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    return soft
 
 
 def _inherited_env() -> dict[str, str]:

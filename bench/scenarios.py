@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import requests
 
-from bench.load import LoadResult, run_viewers, run_wrk
+from bench.load import LoadResult, run_viewer_pool, run_viewers, run_wrk
 from bench.processes import BenchError
 from bench.tenant import DELIVERY_STATES, Sim
 
@@ -28,6 +28,8 @@ WALLBOARD_REFRESH = "/wallboard/refresh/"
 # waiting over 15 minutes.
 FILTERED_LIST = "/?assignee=unassigned&channel=whatsapp&waiting=15"
 STALE_V = "0"  # no fingerprint looks like this: every poll carrying it finds a change
+# Delivery states after which a message cannot change (the client's FINAL_DELIVERY_STATES).
+FINAL_DELIVERY = ("read", "failed", "received")
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,12 @@ class Scenario:
     # (repeat a path for several viewers of one page), each polling every period_ms.
     period_ms: int = 0
     htmx: bool = False  # sent as htmx sends it (HX-Request)
+    # The id of the element htmx names as the one asking (HX-Trigger, HX-Target): a poll's
+    # ("timeline", "board") makes it a poll for the request budget, as from a browser.
+    trigger: str = ""
     note: str = ""
+    # Paced: one wrk process whose `connections` share the viewers, instead of one each.
+    pooled: bool = False
 
 
 @dataclass
@@ -53,15 +60,18 @@ class Row:
     upstream: int = 0
     upstream_by_route: dict[str, int] = field(default_factory=dict)
     upstream_last_at: float = 0.0  # wall-clock seconds the last upstream request was answered
+    upstream_max_per_second: int = 0  # the most that arrived at Flownally in one second
     cpu_cores: dict[str, float] = field(default_factory=dict)  # CPU used while the load ran
     problem: str = ""
     notes: list[str] = field(default_factory=list)
 
     @property
     def upstream_per_request(self) -> float | None:
+        """Per request sent, where wrk counted them (viewers): the server goes on serving
+        polls the run's end left unanswered, and their upstream requests are counted."""
         if self.result is None or not self.result.requests:
             return None
-        return self.upstream / self.result.requests
+        return self.upstream / max(self.result.requests, self.result.sent)
 
 
 @dataclass
@@ -119,12 +129,15 @@ class Cast:
     cold: tuple[str, ...]  # sequential cold samples, never visited before
     idle: str  # the no-change poll
     changing: tuple[str, str]  # (conversation, outbound message) whose delivery flips
-    browser: tuple[str, str]  # the same, for the browser
+    browser: str  # open, not WhatsApp, nothing in flight: the browser replies, the customer writes
     viewers: tuple[str, ...]  # one conversation per viewer of the 200
+    crowd: tuple[str, ...]  # one conversation per viewer of the 1,000 (the 200 among them)
     open_count: int
 
 
-def cast(sim: Sim, conversations: list[dict], *, viewers: int, cold: int, seed: int) -> Cast:
+def cast(
+    sim: Sim, conversations: list[dict], *, viewers: int, crowd: int, cold: int, seed: int
+) -> Cast:
     rng = random.Random(seed)
     everything = [c["id"] for c in conversations]
     rng.shuffle(everything)
@@ -139,14 +152,26 @@ def cast(sim: Sim, conversations: list[dict], *, viewers: int, cold: int, seed: 
         ]
         if outbound:
             flippable.append((conversation_id, outbound[0]["id"]))
-        if len(flippable) == 2:
+        if flippable:
             break
-    if len(flippable) < 2 or len(live) < viewers + 3:
+    # Not WhatsApp: a text reply is allowed whenever (no 24-hour window to reason about).
+    open_ids = [
+        c["id"]
+        for c in conversations
+        if c.get("status") == "open" and c.get("channel") != "whatsapp"
+    ]
+    changing = {cid for cid, _ in flippable}
+    quiet = next(
+        (cid for cid in reversed(open_ids) if cid not in changing and _nothing_in_flight(sim, cid)),
+        None,
+    )
+    if not flippable or quiet is None or len(live) < max(viewers, crowd) + 3:
         raise BenchError(
             f"the tenant is too small: {len(live)} open conversations, "
-            f"{len(flippable)} with an outbound message on their first page"
+            f"{len(flippable)} with an outbound message on their first page, "
+            f"{'none' if quiet is None else 'one'} open with nothing in flight"
         )
-    taken = {flippable[0][0], flippable[1][0]}
+    taken = {flippable[0][0], quiet}
     rest = [cid for cid in live if cid not in taken]
     cold_ids = tuple(cid for cid in everything if cid not in taken)[:cold]
     return Cast(
@@ -154,9 +179,17 @@ def cast(sim: Sim, conversations: list[dict], *, viewers: int, cold: int, seed: 
         cold=cold_ids,
         idle=rest[0],
         changing=flippable[0],
-        browser=flippable[1],
+        browser=quiet,
         viewers=tuple(rest[1 : 1 + viewers]),
+        crowd=tuple(rest[1 : 1 + crowd]),
         open_count=len(live),
+    )
+
+
+def _nothing_in_flight(sim: Sim, conversation_id: str) -> bool:
+    return all(
+        m.get("deliveryStatus") in (None, *FINAL_DELIVERY)
+        for m in sim.newest_messages(conversation_id)
     )
 
 
@@ -190,9 +223,20 @@ def run(
     headers = [f"Cookie: {dashboard.cookie}"]
     if scenario.htmx:
         headers.append("HX-Request: true")
+    if scenario.trigger:
+        headers += [f"HX-Trigger: {scenario.trigger}", f"HX-Target: {scenario.trigger}"]
     cpu_before, started = cpu(), time.monotonic()
     try:
-        if scenario.period_ms:
+        if scenario.pooled:
+            result = run_viewer_pool(
+                dashboard.base,
+                scenario.paths,
+                period_ms=scenario.period_ms,
+                seconds=scenario.seconds,
+                connections=scenario.connections,
+                headers=headers,
+            )
+        elif scenario.period_ms:
             result = run_viewers(
                 dashboard.base,
                 scenario.paths,
@@ -212,7 +256,14 @@ def run(
         return Row(scenario, None, problem=str(error))
     elapsed, cpu_after = time.monotonic() - started, cpu()
     upstream = sim.upstream_after()
-    row = Row(scenario, result, upstream.count, upstream.by_route, upstream.last_ended_at)
+    row = Row(
+        scenario,
+        result,
+        upstream.count,
+        upstream.by_route,
+        upstream.last_ended_at,
+        upstream.max_per_second,
+    )
     row.cpu_cores = {
         part: round((cpu_after[part] - cpu_before.get(part, 0.0)) / elapsed, 2)
         for part in cpu_after

@@ -1,12 +1,15 @@
 """The simulator as the benchmark sees it: its tenant, its control API, its request log.
 
 The request log is how upstream requests are counted: every API request the simulator
-answers is logged (control requests under /_sim/ are not, and get no added latency).
+answers is logged (control requests under /_sim/ are not, and get no added latency), with
+the wall-clock moment it arrived: the rate Flownally saw is counted per second of arrival,
+the seconds a request budget counts in.
 """
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +29,12 @@ class Upstream:
     last_seq: int = 0
     last_ended_at: float = 0.0  # wall-clock seconds the latest one was answered
     by_route: dict[str, int] = field(default_factory=dict)
+    per_second: Counter[int] = field(default_factory=Counter)  # arrivals by wall-clock second
+
+    @property
+    def max_per_second(self) -> int:
+        """The most requests that arrived in any one wall-clock second."""
+        return max(self.per_second.values(), default=0)
 
 
 class Sim:
@@ -75,6 +84,9 @@ class Sim:
     def force_delivery(self, message_id: str, state: str) -> None:
         self.control("POST", f"messages/{message_id}/delivery", {"deliveryStatus": state})
 
+    def customer_writes(self, conversation_id: str, text: str) -> None:
+        self.control("POST", "inbound", {"conversationId": conversation_id, "text": text})
+
     def clear_log(self) -> None:
         self.control("DELETE", "requests")
 
@@ -95,6 +107,7 @@ class Sim:
                 for entry in entries:
                     route = entry["route"] or "unrouted"
                     seen.by_route[route] = seen.by_route.get(route, 0) + 1
+                    seen.per_second[int(entry["startedAt"])] += 1
             elif time.monotonic() - last_change >= quiet:
                 return seen
             time.sleep(0.05)

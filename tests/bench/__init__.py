@@ -12,4 +12,5 @@ SCENARIO_KEYS = (
     "ping",
     "viewers_100",
     "viewers_200",
+    "viewers_1000",
 )

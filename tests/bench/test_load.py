@@ -16,6 +16,7 @@ from bench.load import (
     merge,
     parse_wrk_output,
     percentile,
+    run_viewer_pool,
     run_viewers,
     run_wrk,
     wrk_command,
@@ -101,17 +102,40 @@ def test_connections_are_split_evenly_over_two_threads():
     assert "--duration=2s" in command
     single = wrk_command("http://h", "paths", connections=1, seconds=1, period_ms=2000)
     assert "--threads=1" in single
-    assert single[-3:] == ["paths", "2000", "1"]
+    assert single[-4:] == ["paths", "2000", "1", "0"]
+    spread = wrk_command("http://h", "paths", connections=2, seconds=1, period_ms=9, spread=True)
+    assert spread[-1] == "1"
+
+
+# Timeline polls as the dashboard answers them: c1's page is behind (its answer renders the
+# timeline with a stale notice, a new fingerprint and a faster interval), c2's conversation
+# has settled (rendered without `every`: polling stops), c3 has not changed.
+_TIMELINES = {
+    "/conversations/c1/timeline/?v=old": (
+        '<div id="timeline" hx-get="/conversations/c1/timeline/?v=new" hx-swap="outerHTML"'
+        ' hx-trigger="timeline-changed from:body, every 250ms" data-poll="timeline">'
+        '<p class="stale" role="status">Flownally is not answering; showing the timeline as'
+        " of 3 s ago; this page keeps trying.</p></div>"
+    ),
+    "/conversations/c2/timeline/?v=old": (
+        '<div id="timeline" hx-get="/conversations/c2/timeline/?v=done" hx-swap="outerHTML"'
+        ' hx-trigger="timeline-changed from:body"></div>'
+    ),
+}
 
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    asked: list[str] = []  # every path, in the order asked
 
     def do_GET(self) -> None:
-        status = {"/ok": 200, "/same": 204, "/gone": 404}[self.path]
+        self.asked.append(self.path)
+        body = _TIMELINES.get(self.path, "").encode()
+        status = 200 if body else {"/ok": 200, "/gone": 404}.get(self.path, 204)
         self.send_response(status)
-        self.send_header("Content-Length", "0")
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        self.wfile.write(body)
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -121,6 +145,7 @@ class _Handler(BaseHTTPRequestHandler):
 def server() -> Iterator[str]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.daemon_threads = True
+    _Handler.asked = []
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
@@ -147,4 +172,44 @@ def test_each_viewer_polls_once_a_period_starting_at_once(wrk, server):
     # Requests at 0, 0.4 and 0.8 s of each viewer's second.
     assert result.statuses in ({204: 3, 200: 3}, {204: 3, 200: 4}, {204: 4, 200: 3})
     assert sum(count for _, count in result.latencies_us) == result.requests
+    assert result.errors == 0
+
+
+@pytest.mark.slow  # runs wrk
+def test_a_viewer_follows_the_fingerprint_and_interval_a_rendered_answer_gives_it(wrk, server):
+    result = run_viewer_pool(
+        server, ["/conversations/c1/timeline/?v=old"], period_ms=400, seconds=1, connections=1
+    )
+    # Asked once with the old fingerprint; then, every 250 ms as told, with the new one.
+    assert _Handler.asked[0] == "/conversations/c1/timeline/?v=old"
+    assert set(_Handler.asked[1:]) == {"/conversations/c1/timeline/?v=new"}
+    assert len(_Handler.asked) >= 3
+    assert result.statuses[200] == 1
+    assert (result.stale_answers, result.stale_max_age_s) == (1, 3)
+
+
+@pytest.mark.slow  # runs wrk
+def test_a_viewer_told_nothing_can_change_stops_polling_and_the_others_go_on(wrk, server):
+    result = run_viewer_pool(
+        server,
+        ["/conversations/c2/timeline/?v=old", "/conversations/c3/timeline/?v=same"],
+        period_ms=300,
+        seconds=1,
+        connections=2,
+    )
+    assert _Handler.asked.count("/conversations/c2/timeline/?v=old") == 1
+    assert "/conversations/c2/timeline/?v=done" not in _Handler.asked
+    assert _Handler.asked.count("/conversations/c3/timeline/?v=same") >= 2
+    assert result.stopped_viewers == 1
+    assert result.stale_answers == 0 and result.stale_max_age_s is None
+
+
+@pytest.mark.slow  # runs wrk
+def test_viewers_sharing_fewer_connections_each_poll_once_a_period(wrk, server):
+    viewers = [f"/conversations/v{n}/timeline/?v=same" for n in range(8)]
+    result = run_viewer_pool(server, viewers, period_ms=500, seconds=1, connections=2)
+    # Each starts within the first 500 ms, so it is asked twice (three times only if it
+    # started at once), however few the connections.
+    assert {_Handler.asked.count(path) for path in viewers} <= {2, 3}
+    assert result.requests == result.sent == len(_Handler.asked)
     assert result.errors == 0

@@ -10,7 +10,18 @@ from bench.scenarios import Row, Scenario
 from tests.bench import SCENARIO_KEYS as KEYS
 
 
-def _row(key: str, *, rps: float, p50: float, p95: float, upstream: int = 0, **extra) -> Row:
+def _row(
+    key: str,
+    *,
+    rps: float,
+    p50: float,
+    p95: float,
+    upstream: int = 0,
+    per_second: int = 0,
+    paths: tuple[str, ...] = ("/x",),
+    period_ms: int = 0,
+    **extra,
+) -> Row:
     seconds = 10.0
     requests = int(rps * seconds)
     result = LoadResult(
@@ -22,8 +33,21 @@ def _row(key: str, *, rps: float, p50: float, p95: float, upstream: int = 0, **e
         p95_ms=p95,
         p99_ms=p95 * 1.2,
         max_ms=p95 * 2,
+        stale_answers=extra.get("stale", 0),
+        stale_max_age_s=extra.get("stale_age"),
     )
-    return Row(Scenario(key, f"title of {key}", ("/x",), 8, seconds), result, upstream)
+    scenario = Scenario(key, f"title of {key}", paths, 8, seconds, period_ms=period_ms)
+    return Row(scenario, result, upstream, upstream_max_per_second=per_second)
+
+
+def _crowd(**changes) -> Row:
+    values = dict(rps=500, p50=8, p95=40, upstream=500, per_second=90, stale=0)
+    return _row(
+        "viewers_1000",
+        paths=tuple(f"/conversations/c{n}/timeline/?v=1" for n in range(1000)),
+        period_ms=2000,
+        **(values | changes),
+    )
 
 
 def _measurements(**rows: Row) -> dict:
@@ -38,6 +62,7 @@ def _measurements(**rows: Row) -> dict:
         "ping": _row("ping", rps=1000, p50=1, p95=3),
         "viewers_100": _row("viewers_100", rps=50, p50=5, p95=40, upstream=20),
         "viewers_200": _row("viewers_200", rps=100, p50=60, p95=90, upstream=2000),
+        "viewers_1000": _crowd(),
     }
     m = {
         "settings": {
@@ -48,13 +73,18 @@ def _measurements(**rows: Row) -> dict:
             "cache": "Redis",
             "timeline_poll_seconds": 2,
             "cpus": 2,
+            "max_rps": 200,
         },
         "scenarios": {k: report.row_json(r) for k, r in (defaults | rows).items()},
         "cold": {
             "list": report.samples_json([55, 58, 57], errors=0, upstream_per_request=1.0),
             "conversation": report.samples_json([60, 62], errors=0, upstream_per_request=2.0),
         },
-        "browser": report.samples_json([2000.0] * 19 + [2250.0], problem="", budget_ms=2300),
+        "browser": {
+            "customer_message": report.samples_json([2000.0] * 19 + [2250.0], budget_ms=2300),
+            "delivery_in_flight": report.samples_json([900.0] * 19 + [1250.0], budget_ms=1300),
+            "problem": "",
+        },
         "rss": {
             "workers_kib": {"start": {"1": 90_000, "2": 90_000}},
             "start_kib": 180_000,
@@ -173,3 +203,46 @@ def test_the_summary_says_how_long_the_export_took_and_how_much_memory_it_grew()
     text = report.summary(_measurements())
     assert "22,000 rows, first byte after 0.10 s, last byte after 14.20 s" in text
     assert "worker RSS growth 2.9 MiB" in text
+
+
+CROWD_UPSTREAM = "1,000 viewers of as many conversations: upstream requests per poll"
+CROWD_RATE = "1,000 viewers of as many conversations: most upstream requests in 1 s"
+EVERY_RATE = "every scenario: most upstream requests in 1 s"
+
+
+def test_a_thousand_viewers_costing_more_than_a_fifth_of_a_request_per_poll_miss_the_target():
+    # 5,000 polls: 1,000 upstream requests are the most that meet it.
+    assert _met(_measurements(viewers_1000=_crowd(upstream=1000)))[CROWD_UPSTREAM] is True
+    assert _met(_measurements(viewers_1000=_crowd(upstream=1001)))[CROWD_UPSTREAM] is False
+
+
+def test_one_second_over_the_budget_in_any_scenario_misses_the_budget_target():
+    over = _measurements(list=_row("list", rps=200, p50=30, p95=60, upstream=10, per_second=201))
+    met = _met(over)
+    assert met[EVERY_RATE] is False
+    assert met[CROWD_RATE] is True
+    measured = {t["name"]: t["measured"] for t in over["targets"]}
+    assert measured[EVERY_RATE] == "201 (title of list)"
+    assert _met(_measurements(viewers_1000=_crowd(per_second=201)))[CROWD_RATE] is False
+
+
+def test_without_a_budget_its_rate_targets_are_not_measured():
+    m = _measurements()
+    m["settings"]["max_rps"] = 0
+    met = _met(m | {"targets": report.targets_json(report.targets(m))})
+    assert met[EVERY_RATE] is None and met[CROWD_RATE] is None
+
+
+def test_the_summary_says_how_stale_the_crowd_s_answers_got():
+    m = _measurements(viewers_1000=_crowd(stale=250, stale_age=7))
+    text = report.summary(m)
+    assert "250 answers stale (5.0%), oldest shown 7 s" in text
+    assert "budget 200/s" in text
+
+
+def test_a_slow_delivery_change_in_flight_misses_its_target_though_within_a_poll():
+    m = _measurements()
+    m["browser"]["delivery_in_flight"] = report.samples_json([1400.0] * 20, budget_ms=1300)
+    met = _met(m | {"targets": report.targets_json(report.targets(m))})
+    assert met["delivery change of a reply in flight visible in the browser, p95"] is False
+    assert met["customer message visible in the browser (nothing in flight), p95"] is True

@@ -43,6 +43,8 @@ def results(tmp_path_factory) -> dict:
             "5",
             "--viewers",
             "10",
+            "--crowd",
+            "20",
             "--cold-samples",
             "1",
             "--warm-up",
@@ -60,7 +62,7 @@ def results(tmp_path_factory) -> dict:
         check=False,
     )
     assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
-    assert "Targets (issue 6):" in finished.stdout
+    assert "Targets (issues 6, 12 and 14):" in finished.stdout
     return json.loads(out.read_text())
 
 
@@ -94,10 +96,24 @@ def test_memory_ratios_and_targets_are_reported(results):
     assert len(results["targets"]) >= 10
 
 
-def test_the_browser_saw_each_delivery_change(results):
+def test_the_browser_saw_each_customer_message_and_each_delivery_change_in_flight(results):
     assert not browser.unavailable(), browser.unavailable()
     assert results["browser"]["problem"] == ""
-    assert len(results["browser"]["samples_ms"]) == 2
+    assert len(results["browser"]["customer_message"]["samples_ms"]) == 2
+    assert len(results["browser"]["delivery_in_flight"]["samples_ms"]) == 2
+
+
+def test_the_crowd_ran_under_the_request_budget_and_says_how_stale_it_got(results):
+    assert results["settings"]["max_rps"] == 200  # the default, for the whole run
+    crowd = results["scenarios"]["viewers_1000"]
+    assert crowd["viewers"] == 20 and crowd["connections"] == 20
+    assert crowd["stale_answers"] >= 0 and crowd["late_polls"] >= 0
+    # Every scenario's busiest second at Flownally is counted (the budget's target).
+    assert all(data["upstream_max_per_second"] >= 0 for data in results["scenarios"].values())
+    assert results["scenarios"]["conversation"]["upstream_max_per_second"] > 0
+    names = {t["name"] for t in results["targets"]}
+    assert "20 viewers of as many conversations: upstream requests per poll" in names
+    assert "every scenario: most upstream requests in 1 s" in names
 
 
 def test_the_export_downloaded_every_conversation(results):
