@@ -50,11 +50,12 @@ from dashboard.conversations import news
 from dashboard.conversations.forms import QUICK_REACTIONS, new_key
 from dashboard.conversations.media import INLINE
 from dashboard.core.htmx import HtmxHttpRequest
-from dashboard.flownally import cache, client, directory
+from dashboard.flownally import cache, client, directory, sent
 from dashboard.flownally.errors import FlownallyError, NotFound
 from dashboard.flownally.models import ConversationDetails, Message, Page
 
 NO_REACTIONS = ("sms", "email")  # channels without reactions (Flownally refuses them)
+_NEWEST_FOLLOWED = 5  # in-flight replies of ours looked up by our clock; older ones are capped
 
 
 def fingerprint(
@@ -101,10 +102,11 @@ def following(messages: Page[Message]) -> bool:
     messages read again every `in_flight_ttl`, the page polling fast). Older ones are not:
     many stay `delivered` for ever; the feed's cap catches their last change."""
     since = cache.now() - settings.TIMELINE_FOLLOW_SECONDS
-    return any(
-        m.in_flight and m.sender_type != "customer" and m.created_at.timestamp() >= since
-        for m in messages.items
-    )
+    flying = [m for m in messages.items if m.in_flight and m.sender_type != "customer"]
+    if any(m.created_at.timestamp() >= since for m in flying):
+        return True
+    # By our clock too, for replies sent from here: Flownally's may be far from ours.
+    return sent.lately([m.id for m in flying[:_NEWEST_FOLLOWED]])
 
 
 def in_flight_ttl() -> float:

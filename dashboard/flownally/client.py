@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 
-from dashboard.flownally import cache, transport
+from dashboard.flownally import cache, sent, transport
 from dashboard.flownally.errors import NotFound
 from dashboard.flownally.fanout import fan_out as fan_out  # views call client.fan_out
 from dashboard.flownally.models import (
@@ -304,6 +304,7 @@ def message_send(
         cache.invalidate("conversations", *known)
     result = SendResult.from_api(answer.body)
     cache.invalidate(f"cnv:{result.conversation.id}")
+    sent.remember(result.message.id)
     return result
 
 
@@ -327,7 +328,9 @@ def conversation_message_send(
         )
     finally:
         cache.invalidate("conversations", f"cnv:{cid}")  # even on a timeout: it may have been sent
-    return SendResult.from_api(answer.body)
+    result = SendResult.from_api(answer.body)
+    sent.remember(result.message.id)
+    return result
 
 
 def message_react(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.accounts.roles import VIEWER
+from dashboard.accounts.roles import SUPERVISOR, VIEWER
 from dashboard.conversations import news
 from dashboard.flownally import cache, client
 from dashboard.flownally.errors import FlownallyError
@@ -172,3 +172,21 @@ def test_an_action_here_still_shows_at_the_next_poll(viewer, flownally):
     client.conversation_reassign(REFERENCE_CONVERSATION_ID, ola["id"])
     response = _poll(viewer, fingerprint)
     assert "Ola Kozłowska" in response.content.decode().split('id="conversation-head"', 1)[1]
+
+
+def test_a_reply_sent_from_here_is_followed_by_our_clock_when_flownally_s_is_behind(
+    feed, flownally, client_as, clock, settings
+):
+    supervisor = client_as(SUPERVISOR)
+    answer = supervisor.post(
+        f"{PAGE}reply/",
+        {"kind": "text", "body": "On its way", "idempotency_key": "k-behind"},
+        headers={"HX-Request": "true", "HX-Target": "actions"},
+    )
+    assert answer.status_code == 200 and "Message sent." in answer.content.decode()
+    # Flownally's clock runs a follow window behind ours: by its createdAt the reply is old.
+    clock(settings.TIMELINE_FOLLOW_SECONDS + 1)
+    news.read_once()
+    page = supervisor.get(PAGE)
+    assert "◷ Sending" in page.content.decode()
+    assert 'timeline-changed from:body, every 1s"' in page.content.decode()  # followed
