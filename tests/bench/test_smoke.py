@@ -28,6 +28,7 @@ def results(tmp_path_factory) -> dict:
     out = tmp_path_factory.mktemp("bench") / "results.json"
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env["WALLBOARD_REFRESH_SECONDS"] = "1"  # the wallboard's runs last whole intervals
+    env["TIMELINE_TRUSTED_SECONDS"] = "1"  # the crowd runs this much longer than the rest
     finished = subprocess.run(
         [
             sys.executable,
@@ -84,7 +85,9 @@ def test_nothing_failed(results):
 
 def test_upstream_requests_are_counted_at_the_simulator(results):
     scenarios = results["scenarios"]
-    assert scenarios["ping"]["upstream_requests"] == 0
+    # /ping reads nothing; the change feed may still be reading the newest conversations
+    # (it runs for a while after anyone last watched a timeline), and is counted as it ran.
+    assert set(scenarios["ping"]["upstream_by_route"]) <= {"GET /conversations"}
     # A conversation page never seen before reads the conversation and its messages.
     assert scenarios["conversation"]["upstream_per_request"] >= 2
     assert results["cold"]["conversation"]["upstream_per_request"] == 2
