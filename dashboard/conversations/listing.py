@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponse
@@ -24,7 +26,7 @@ from dashboard.core.htmx import HtmxHttpRequest
 from dashboard.core.upstream import Problem, describe
 from dashboard.flownally import client, directory
 from dashboard.flownally.errors import FlownallyError, ValidationFailed
-from dashboard.flownally.models import Conversation
+from dashboard.flownally.models import Conversation, Page
 from dashboard.openqueue import reading, search
 
 CLOSED_AND_INDEX = (
@@ -33,7 +35,10 @@ CLOSED_AND_INDEX = (
 )
 
 
-def _list_page(state: ListState):
+Listed = tuple[Page[Conversation], ListState, str]
+
+
+def _list_page(state: ListState) -> Listed:
     """(page, state, notice): a cursor Flownally no longer accepts restarts at page one."""
     try:
         return client.conversation_list(**state.api_params(), allow_stale=True), state, ""
@@ -59,11 +64,17 @@ def conversation_list(request: HtmxHttpRequest) -> HttpResponse:
         # Those who may act in bulk keep the index walked ("Select all N matching" needs
         # it) without waiting for it; for everyone else it is a bonus when it is there.
         may_bulk = toolbar.allowed(request.user)["any"]
-        queue = reading.current(wait=0) if may_bulk else reading.peek()
-        users, inboxes = _from_flownally(state, context)
-        found = None
+        # Reading the index and counting its matches is work of our own (a new index
+        # costs tens of ms in each process): done while Flownally's page is on its way.
+        listed, inboxes, users, (queue, found) = client.fan_out(
+            lambda: _list_or_error(state),
+            directory.inbox_names,
+            directory.user_names,
+            lambda: _index_answer(state, me, may_bulk),
+        )
+        if not _from_flownally(state, listed, inboxes, users, context):
+            users, inboxes = {}, {}
         if queue.index is not None:
-            found = search.find(queue.index, state.criteria(me), state.sort)
             users, inboxes = queue.index.users, queue.index.inboxes
         context["menus"] = _menus(users, inboxes, found, state, me)
         context["found"] = found
@@ -105,18 +116,37 @@ def _bulk(
         )
 
 
-def _from_flownally(state: ListState, context: dict) -> tuple[dict, dict]:
-    """Flownally's own list page into `context`; the names of users and inboxes."""
+def _list_or_error(state: ListState) -> Listed | FlownallyError:
+    """`_list_page`'s answer, or the FlownallyError it raised (a fan-out raises the first
+    error and drops every other answer: the index's is wanted all the same)."""
     try:
-        (page, state, notice), inboxes, users = client.fan_out(
-            lambda: _list_page(state),
-            directory.inbox_names,
-            directory.user_names,
-        )
+        return _list_page(state)
     except FlownallyError as error:
-        context["problem"] = describe(error)
+        return error
+
+
+def _index_answer(
+    state: ListState, me: str | None, may_bulk: bool
+) -> tuple[reading.Reading, search.Found | None]:
+    queue = reading.current(wait=0) if may_bulk else reading.peek()
+    if queue.index is None:
+        return queue, None
+    return queue, search.find(queue.index, state.criteria(me), state.sort)
+
+
+def _from_flownally(
+    state: ListState,
+    listed: Listed | FlownallyError,
+    inboxes: dict[str, str],
+    users: dict[str, str],
+    context: dict,
+) -> bool:
+    """Flownally's own list page (or why not) into `context`; False when there is none."""
+    if isinstance(listed, FlownallyError):
+        context["problem"] = describe(listed)
         context["previous_state"] = state.previous_page()
-        return {}, {}
+        return False
+    page, state, notice = listed
     context.update(
         page=page,
         state=state,
@@ -126,7 +156,7 @@ def _from_flownally(state: ListState, context: dict) -> tuple[dict, dict]:
     )
     if notice:
         context["notices"].append(notice)
-    return users, inboxes
+    return True
 
 
 def _from_index(state: ListState, queue: reading.Reading, me: str | None, context: dict) -> None:
@@ -174,7 +204,7 @@ def _from_index(state: ListState, queue: reading.Reading, me: str | None, contex
 
 
 def _rows(
-    conversations: list[Conversation], inboxes: dict[str, str], users: dict[str, str]
+    conversations: Sequence[Conversation], inboxes: dict[str, str], users: dict[str, str]
 ) -> list[dict]:
     return [
         {

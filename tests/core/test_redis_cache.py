@@ -8,9 +8,11 @@ import logging
 import time
 
 import pytest
+import redis
 from django.core.cache import cache
 
 from dashboard.core import cache_health
+from dashboard.flownally.fanout import fan_out
 from tests.support.waiting import until
 
 
@@ -125,3 +127,17 @@ def test_a_redis_that_cannot_write_is_served_around_not_a_500(redis_cache):
     until(lambda: cache_health.status()[0] == "ok", 10, "Redis was not used again")
     cache.set("new", "value")
     assert cache.get("new") == "value"
+
+
+def test_fanned_out_reads_share_the_process_connections_to_redis(redis_cache, settings):
+    # A fan-out call runs in a copy of its page's context, where Django builds a cache
+    # backend of its own: each used to open (and drop) a connection to Redis.
+    def read() -> object:
+        return cache.get("anything")
+
+    for _ in range(50):
+        fan_out(read, read, read, read)
+
+    stats = redis.Redis.from_url(redis_cache.url).info("stats")
+    # The fan-out's threads, this thread, the fixture's probe and this very question.
+    assert stats["total_connections_received"] <= settings.FLOWNALLY_FANOUT_WORKERS + 3

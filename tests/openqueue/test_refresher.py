@@ -10,7 +10,7 @@ import time
 import pytest
 from django.core.cache import cache
 
-from dashboard.openqueue import index, reading, refresher
+from dashboard.openqueue import index, reading, refresher, search
 
 
 def walks(sim) -> int:
@@ -61,6 +61,18 @@ def test_the_next_walk_is_due_one_interval_after_the_last_began(flownally, setti
     assert walked.walk_seconds > 0.3
     assert not index.due(stamp, None, now=stamp + 9.9)
     assert index.due(stamp, None, now=stamp + 10)  # not finished_at + 10: no drift by a walk
+
+
+def test_a_process_that_did_not_walk_prepares_the_new_index_before_a_page_asks(flownally):
+    index.mark_wanted()
+    refresher.refresh_if_due()
+    stamp, _ = index.stored()
+    index.forget_process_state()  # as another process would be: nothing of it in memory
+    refresher.keep_ready()
+    # Read from the shared cache, and its search worked out: the next list page pays for
+    # neither (each was tens of ms at thousands of open conversations).
+    assert index._memo is not None and index._memo.started_at == stamp
+    assert search._memo["stamp"] == stamp
 
 
 @pytest.mark.slow  # waits out retries or intervals in real time
