@@ -94,6 +94,14 @@ def _no_refresher_left_running() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _no_request_budget(settings) -> None:
+    """No Flownally request budget (production's default is 200/s) unless a test sets one
+    (tests/flownally/test_request_budget.py): the simulator here answers at once, and a
+    test that bursts past a second's share would wait for the next second."""
+    settings.FLOWNALLY_MAX_RPS = 0
+
+
+@pytest.fixture(autouse=True)
 def _no_news_feed(settings) -> Iterator[None]:
     """The change feed (conversations/news.py) is a thread reading Flownally's list: off
     unless a test turns it on (tests/conversations/test_news.py), so that the other tests
