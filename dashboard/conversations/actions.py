@@ -144,6 +144,15 @@ def _panel(
     return response
 
 
+def _channel(conversation_id: str) -> str | None:
+    """The conversation's channel (it never changes: a cached copy will do); None when it
+    cannot be read, and Flownally judges the content instead."""
+    try:
+        return client.conversation_get(conversation_id, allow_stale=True).channel
+    except FlownallyError:
+        return None
+
+
 @require_POST
 def reply(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
     def run(form: forms.ReplyForm, key: str) -> str:
@@ -161,12 +170,15 @@ def reply(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
             conversation_id, content, idempotency_key=key
         ).message.id
 
+    def make_form(data) -> forms.ReplyForm:
+        return forms.ReplyForm(data, request.FILES, channel=_channel(conversation_id))
+
     return _act(
         request,
         conversation_id,
         permission="send_messages",
         form_name="reply_form",
-        make_form=lambda data: forms.ReplyForm(data, request.FILES),
+        make_form=make_form,
         action=AuditEntry.Action.REPLY,
         run=run,
         done="Message sent.",

@@ -99,12 +99,21 @@ class ActionForm(forms.Form):
             self.add_error(None, str(error))
 
 
+KINDS = {"text": "Text", "template": "WhatsApp template", "media": "File"}
+
+
+def takes_templates(channel: str | None) -> bool:
+    """Templates are WhatsApp's alone (the contract's Sendability); a channel we do not know
+    is offered them, and Flownally decides."""
+    return channel in (None, "", "whatsapp")
+
+
+def template_refusal(channel: str) -> str:
+    return f"Templates are WhatsApp only; this is {channel}: send text instead."
+
+
 class ReplyForm(ActionForm):
-    kind = forms.ChoiceField(
-        choices=[("text", "Text"), ("template", "WhatsApp template")],
-        initial="text",
-        widget=forms.RadioSelect,
-    )
+    kind = forms.ChoiceField(choices=list(KINDS.items()), initial="text", widget=forms.RadioSelect)
     body = forms.CharField(
         required=False, max_length=4096, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -124,13 +133,33 @@ class ReplyForm(ActionForm):
         "content.template.language": "template_language",
         "content.type": "kind",
     }
+    kinds: tuple[str, ...] = ("text", "template", "media")
+
+    def __init__(self, *args, channel: str | None = None, **kwargs) -> None:
+        """`channel`: the conversation's; the kinds it cannot take are not offered, so a
+        forged one is refused here rather than by Flownally."""
+        super().__init__(*args, **kwargs)
+        self.offered = [k for k in self.kinds if k != "template" or takes_templates(channel)]
+        field = self._choice_field("kind")
+        field.choices = [(k, KINDS[k]) for k in self.offered]
+        if channel and not takes_templates(channel):
+            field.error_messages["invalid_choice"] = template_refusal(channel)
+
+    @property
+    def offers_template(self) -> bool:
+        return "template" in self.offered
 
     def clean(self) -> dict:
         data = super().clean() or {}
         upload = data.get("file")
-        if upload:
-            self._check_file(upload)
-        elif data.get("kind") == "text" and not (data.get("body") or "").strip():
+        kind = data.get("kind")
+        if upload and kind == "template":
+            self.add_error("file", "A template cannot carry a file: choose File to send one.")
+        elif upload:
+            self._check_file(upload)  # sent as media, the message its caption
+        elif kind == "media":
+            self.add_error("file", "Choose a file to send.")
+        elif kind == "text" and not (data.get("body") or "").strip():
             self.add_error("body", "Write a message.")
         if data.get("kind") == "template" and not data.get("template_name"):
             self.add_error("template_name", "Give the template's name.")
@@ -227,6 +256,7 @@ class NewMessageForm(ReplyForm):
     contact_id = forms.RegexField(
         regex=r"^con_[0-9A-Za-z]{10,64}$", label="Contact ID", required=False, max_length=80
     )
+    kinds = ("text", "template")  # no upload on this page yet
     upstream_fields = {
         **ReplyForm.upstream_fields,
         "recipient.externalId": "external_id",
@@ -244,6 +274,9 @@ class NewMessageForm(ReplyForm):
 
     def clean(self) -> dict:
         data = super().clean()
+        channel = self.channels.get(data.get("inbox_id") or "")
+        if data.get("kind") == "template" and channel and not takes_templates(channel):
+            self.add_error("kind", template_refusal(channel))
         if data.get("recipient_kind") == "channel" and not (data.get("external_id") or "").strip():
             self.add_error("external_id", "Give the customer's number or address.")
         if data.get("recipient_kind") == "contact" and not data.get("contact_id"):

@@ -22,7 +22,9 @@ def panel_forms(
     made = {
         "media_max_bytes": settings.MEDIA_MAX_BYTES,
         "media_accept": ",".join(settings.MEDIA_ACCEPTED_TYPES),
-        "reply_form": forms.ReplyForm(initial={"kind": "text" if free_text else "template"}),
+        "reply_form": forms.ReplyForm(
+            initial={"kind": "text" if free_text else "template"}, channel=details.channel
+        ),
         "reassign_form": forms.ReassignForm(
             users=users, me=me, initial={"user_id": details.assignee_id}
         ),

@@ -91,6 +91,7 @@ def test_a_supervisor_attaches_an_image_and_sees_it_in_the_timeline(
     image.write_bytes(sample_png())
     page = sign_in(SUPERVISOR)
     page.goto(dashboard.url + ANNA)
+    page.check("input[name=kind][value=media]")  # the file input shows for File
     page.set_input_files("input[name=file]", str(image))
     page.fill("textarea[name=body]", "The label")
     page.click("form.reply button[type=submit]")
@@ -113,6 +114,7 @@ def test_a_file_that_is_too_big_is_refused_in_the_browser_before_upload(
     big.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 5000)
     page = sign_in(SUPERVISOR)
     page.goto(dashboard.url + ANNA)
+    page.check("input[name=kind][value=media]")  # the file input shows for File
     page.set_input_files("input[name=file]", str(big))
     expect(page.locator(".file-problem")).to_contain_text("files may be at most")
     page.click("form.reply button[type=submit]")

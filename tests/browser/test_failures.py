@@ -51,6 +51,7 @@ def test_a_failed_upload_resets_the_bar(sign_in, sim, dashboard, no_cache, tmp_p
            })"""
     )
     sim.add_fault(kind="error", status=502, path="^/v1/")
+    page.check("input[name=kind][value=media]")  # the file input shows for File
     page.set_input_files("input[name=file]", str(image))
     page.fill("textarea[name=body]", "The label")
     page.click(f"{REPLY} button[type=submit]")
