@@ -107,3 +107,22 @@ class TestNewMessageKinds:
     def test_the_page_knows_each_inboxs_channel(self, flownally, client_as):
         text = client_as(SUPERVISOR).get("/messages/new/").content.decode()
         assert 'id="inbox-channels"' in text and f'"{REFERENCE_INBOX_ID}": "whatsapp"' in text
+
+
+class TestClosedConversation:
+    def test_it_says_it_is_closed_and_that_a_reply_reopens_it(self, flownally, client_as):
+        client = client_as(SUPERVISOR)
+        flownally.api("POST", f"/conversations/{REFERENCE_CONVERSATION_ID}/close", json={})
+        head = client.get(ANNA).content.decode().split('id="conversation-head"', 1)[1]
+        head = head.split("</section>", 1)[0]
+        assert "Can reply freely" not in head
+        assert "Closed" in head and "a reply reopens it as open" in head
+
+    def test_what_it_says_is_what_the_reply_does(self, flownally, client_as):
+        flownally.api("POST", f"/conversations/{REFERENCE_CONVERSATION_ID}/close", json={})
+        sent = client_as(SUPERVISOR).post(
+            f"{ANNA}reply/", {"kind": "text", "body": "Back again", "idempotency_key": "c-1"}
+        )
+        assert sent.status_code == 302
+        conversation = flownally.api("GET", f"/conversations/{REFERENCE_CONVERSATION_ID}").json()
+        assert conversation["status"] == "open"
