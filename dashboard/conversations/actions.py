@@ -25,6 +25,7 @@ from dashboard.accounts.roles import perm
 from dashboard.conversations import forms
 from dashboard.conversations.detail import render_detail
 from dashboard.conversations.panel import panel_forms
+from dashboard.conversations.template_names import template_names_used
 from dashboard.core.htmx import HtmxHttpRequest
 from dashboard.core.upstream import describe
 from dashboard.flownally import client, directory
@@ -171,7 +172,12 @@ def reply(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
         ).message.id
 
     def make_form(data) -> forms.ReplyForm:
-        return forms.ReplyForm(data, request.FILES, channel=_channel(conversation_id))
+        return forms.ReplyForm(
+            data,
+            request.FILES,
+            channel=_channel(conversation_id),
+            used_templates=template_names_used(),
+        )
 
     return _act(
         request,

@@ -135,15 +135,30 @@ class ReplyForm(ActionForm):
     }
     kinds: tuple[str, ...] = ("text", "template", "media")
 
-    def __init__(self, *args, channel: str | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        channel: str | None = None,
+        used_templates: list[tuple[str, str]] | None = None,
+        **kwargs,
+    ) -> None:
         """`channel`: the conversation's; the kinds it cannot take are not offered, so a
-        forged one is refused here rather than by Flownally."""
+        forged one is refused here rather than by Flownally. `used_templates`: (name,
+        language) sent before, suggested under the name field (a new name is still fine)."""
         super().__init__(*args, **kwargs)
+        self.used_templates = used_templates or []
+        if self.used_templates:
+            self.fields["template_name"].widget.attrs["list"] = "used-templates"
         self.offered = [k for k in self.kinds if k != "template" or takes_templates(channel)]
         field = self._choice_field("kind")
         field.choices = [(k, KINDS[k]) for k in self.offered]
         if channel and not takes_templates(channel):
             field.error_messages["invalid_choice"] = template_refusal(channel)
+
+    def template_suggestions(self) -> list[tuple[str, str, str]]:
+        """(name, language code, language said) for the name field's <datalist>."""
+        said = dict(TEMPLATE_LANGUAGES)
+        return [(name, lang, said.get(lang, lang)) for name, lang in self.used_templates]
 
     @property
     def offers_template(self) -> bool:

@@ -11,6 +11,7 @@ from dashboard.accounts.audit import audited
 from dashboard.accounts.models import AuditEntry
 from dashboard.accounts.roles import perm
 from dashboard.conversations.forms import NewMessageForm, refusal_words, refused_for_good
+from dashboard.conversations.template_names import template_names_used
 from dashboard.core.htmx import HtmxHttpRequest
 from dashboard.core.upstream import describe
 from dashboard.flownally import client
@@ -26,9 +27,11 @@ def new_message(request: HtmxHttpRequest) -> HttpResponse:
             request, "conversations/new_message.html", {"problem": describe(error)}, status=502
         )
     if request.method != "POST":
-        form = NewMessageForm(inboxes=inboxes, initial={"kind": "template"})
+        form = NewMessageForm(
+            inboxes=inboxes, initial={"kind": "template"}, used_templates=template_names_used()
+        )
         return render(request, "conversations/new_message.html", {"form": form, "problem": None})
-    form = NewMessageForm(request.POST, inboxes=inboxes)
+    form = NewMessageForm(request.POST, inboxes=inboxes, used_templates=template_names_used())
     if form.is_valid():
         key = form.cleaned_data["idempotency_key"]
         try:

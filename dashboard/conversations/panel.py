@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from dashboard.conversations import forms
+from dashboard.conversations.template_names import template_names_used
 from dashboard.flownally.models import ConversationDetails
 
 
@@ -23,7 +24,9 @@ def panel_forms(
         "media_max_bytes": settings.MEDIA_MAX_BYTES,
         "media_accept": ",".join(settings.MEDIA_ACCEPTED_TYPES),
         "reply_form": forms.ReplyForm(
-            initial={"kind": "text" if free_text else "template"}, channel=details.channel
+            initial={"kind": "text" if free_text else "template"},
+            channel=details.channel,
+            used_templates=template_names_used(),
         ),
         "reassign_form": forms.ReassignForm(
             users=users, me=me, initial={"user_id": details.assignee_id}

@@ -39,6 +39,14 @@ function showKind(form) {
   });
 }
 
+// A name sent before (the <datalist>) in one language only: that language is picked too.
+function pickLanguage(form, field) {
+  const select = form.querySelector("select[name=template_language]");
+  if (!field.list || !select) return;
+  const languages = [...field.list.options].filter((o) => o.value === field.value).map((o) => o.dataset.language);
+  if (languages.length === 1 && [...select.options].some((o) => o.value === languages[0])) select.value = languages[0];
+}
+
 function setUp(root) {
   const forms = root.matches?.("form[data-kinds]") ? [root] : [...(root.querySelectorAll?.("form[data-kinds]") ?? [])];
   forms.forEach((form) => { offerTemplates(form, false); showKind(form); });
@@ -49,6 +57,10 @@ document.addEventListener("change", (event) => {
   if (!form) return;
   if (event.target.name === "inbox_id") offerTemplates(form, true);
   if (event.target.name === "kind" || event.target.name === "inbox_id") showKind(form);
+});
+document.addEventListener("input", (event) => {
+  const form = event.target.closest?.("form[data-kinds]");
+  if (form && event.target.name === "template_name") pickLanguage(form, event.target);
 });
 document.addEventListener("htmx:load", (event) => setUp(event.detail.elt));
 document.addEventListener("DOMContentLoaded", () => setUp(document));

@@ -55,3 +55,15 @@ def test_new_message_offers_templates_only_from_whatsapp_inboxes(sign_in, sim, d
     page.select_option("select[name=inbox_id]", label="Support WhatsApp (whatsapp)")
     expect(template).to_be_checked()
     expect(page.locator("input[name=template_name]")).to_be_visible()
+
+
+def test_picking_a_name_sent_before_picks_its_language(sign_in, sim, dashboard):
+    from dashboard.accounts.models import AuditEntry
+
+    AuditEntry.objects.create(
+        username="someone", action="send_new", outcome="ok", summary="template order_ready (pl)"
+    )
+    page = sign_in(SUPERVISOR)
+    page.goto(dashboard.url + "/messages/new/")
+    page.fill("input[name=template_name]", "order_ready")
+    expect(page.locator("select[name=template_language]")).to_have_value("pl")

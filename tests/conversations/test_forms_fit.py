@@ -126,3 +126,36 @@ class TestClosedConversation:
         assert sent.status_code == 302
         conversation = flownally.api("GET", f"/conversations/{REFERENCE_CONVERSATION_ID}").json()
         assert conversation["status"] == "open"
+
+
+def _send_template(client, name: str, language: str, key: str):
+    return client.post(
+        f"{ANNA}reply/",
+        {
+            "kind": "template",
+            "template_name": name,
+            "template_language": language,
+            "idempotency_key": key,
+        },
+    )
+
+
+class TestTemplateNames:
+    def test_names_sent_before_are_offered_with_their_language(self, flownally, client_as):
+        client = client_as(SUPERVISOR)
+        assert _send_template(client, "order_ready", "pl", "t-1").status_code == 302
+        assert _send_template(client, "welcome_back", "en", "t-2").status_code == 302
+        assert _send_template(client, "no_such_thing", "en", "t-3").status_code == 422
+        for page in (client.get(ANNA), client.get("/messages/new/")):
+            text = page.content.decode()
+            assert 'list="used-templates"' in text and '<datalist id="used-templates">' in text
+            offered = text.split('<datalist id="used-templates">', 1)[1].split("</datalist>")[0]
+            assert offered == (
+                '<option value="welcome_back" data-language="en">English</option>'
+                '<option value="order_ready" data-language="pl">Polish</option>'
+            )  # newest first; the refused name is not offered
+
+    def test_a_new_name_is_still_accepted(self, flownally, client_as):
+        client = client_as(SUPERVISOR)
+        _send_template(client, "order_ready", "en", "t-4")
+        assert _send_template(client, "appointment_reminder", "en", "t-5").status_code == 302
