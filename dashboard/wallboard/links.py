@@ -22,17 +22,26 @@ class KioskLinkForm(forms.Form):
     )
 
 
+# The link just made, for the page after the redirect (and only that one).
+_CREATED = "kiosk_link_created"
+
+
 @require_http_methods(["GET", "POST"])
 @permission_required(perm("manage_kiosk_links"), raise_exception=True)
 def kiosk_links(request: HttpRequest) -> HttpResponse:
     form = KioskLinkForm(request.POST if request.method == "POST" else None)
-    created = None
     if form.is_bound and form.is_valid():
         link, token = KioskLink.create(form.cleaned_data["name"], request.user)
         _audit(request, AuditEntry.Action.KIOSK_CREATE, link)
-        # Shown on this answer only: the token is not stored, so it cannot be shown again.
-        created = {"link": link, "url": request.build_absolute_uri(reverse("kiosk", args=[token]))}
-        form = KioskLinkForm()
+        # Post/Redirect/Get: reloading the page that shows it must not make another link. The
+        # token is not stored (only its hash), so the session carries it to the next page once.
+        url = request.build_absolute_uri(reverse("kiosk", args=[token]))
+        request.session[_CREATED] = {"pk": link.pk, "url": url}
+        return redirect("kiosk_links")
+    created = None
+    if (shown := request.session.pop(_CREATED, None)) and not form.is_bound:
+        made = KioskLink.objects.filter(pk=shown["pk"]).first()
+        created = {"link": made, "url": shown["url"]} if made else None
     context = {"form": form, "created": created, "links": KioskLink.objects.all()}
     status = 422 if form.is_bound and form.errors else 200
     response = render(request, "wallboard/links.html", context, status=status)

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def create_link(client, name: str = "Support room TV") -> str:
-    response = client.post("/wallboard/links/", {"name": name})
+    response = client.post("/wallboard/links/", {"name": name}, follow=True)
     assert response.status_code == 200
     found = re.search(
         r'class="kiosk-url" type="text" readonly value="([^"]+)"', response.content.decode()
@@ -117,3 +117,23 @@ def test_a_screen_refreshing_does_not_touch_the_database(kiosk_path, client, set
         for _ in range(5):
             assert client.get(f"{kiosk_path}refresh/").status_code == 200
     assert len(queries) == 0
+
+
+def test_reloading_after_creating_a_link_makes_no_duplicate(flownally, client_as):
+    client = client_as(SUPERVISOR)
+    created = client.post("/wallboard/links/", {"name": "Support room TV"})
+    assert created.status_code == 302 and created["Location"] == "/wallboard/links/"
+    shown = client.get("/wallboard/links/").content.decode()
+    assert 'class="kiosk-url"' in shown  # the new link, once, on the page after the redirect
+    reloaded = client.get("/wallboard/links/").content.decode()
+    assert 'class="kiosk-url"' not in reloaded and KioskLink.objects.count() == 1
+
+
+def test_revoke_asks_first(flownally, client_as):
+    client = client_as(SUPERVISOR)
+    create_link(client)
+    page = client.get("/wallboard/links/").content.decode()
+    confirm = page.split('<details class="confirm">', 1)[1].split("</details>", 1)[0]
+    assert "<summary>Revoke…</summary>" in confirm
+    assert "Yes, revoke “Support room TV”" in confirm and "/revoke/" in confirm
+    assert page.count("/revoke/") == 1  # no one-click revoke outside the question
