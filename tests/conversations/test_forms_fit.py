@@ -159,3 +159,17 @@ class TestTemplateNames:
         client = client_as(SUPERVISOR)
         _send_template(client, "order_ready", "en", "t-4")
         assert _send_template(client, "appointment_reminder", "en", "t-5").status_code == 302
+
+
+def test_filtering_with_htmx_updates_what_the_status_menu_says(flownally, client_as):
+    from dashboard.accounts.roles import VIEWER
+
+    response = client_as(VIEWER).get(
+        "/?status=open&status=pending",
+        headers={"HX-Request": "true", "HX-Target": "conversation-results"},
+    )
+    text = response.content.decode()
+    assert text.lstrip().startswith('<div id="conversation-results"')
+    said = text.split('<summary id="status-summary" hx-swap-oob="true">', 1)[1]
+    assert said.split("</summary>", 1)[0].split() == ["Status:", "Pending", "Open"]
+    assert '<summary id="channel-summary" hx-swap-oob="true">Channel</summary>' in text
