@@ -24,6 +24,7 @@ from dashboard.accounts.models import AuditEntry
 from dashboard.accounts.roles import perm
 from dashboard.conversations import forms
 from dashboard.conversations.detail import render_detail
+from dashboard.conversations.outgoing import outgoing_content
 from dashboard.conversations.panel import panel_forms
 from dashboard.conversations.template_names import template_names_used
 from dashboard.core.htmx import HtmxHttpRequest
@@ -157,18 +158,8 @@ def _channel(conversation_id: str) -> str | None:
 @require_POST
 def reply(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
     def run(form: forms.ReplyForm, key: str) -> str:
-        content = form.content()
-        upload = form.cleaned_data.get("file")
-        if upload:
-            # Its own key, derived from the form's: a retried submit reuses the same upload.
-            media = client.media_upload(
-                upload.name, form.mime_type(upload), upload.read(), idempotency_key=f"{key}-upload"
-            )
-            content = client.media(
-                media.media_id, (form.cleaned_data.get("body") or "").strip() or None
-            )
         return client.conversation_message_send(
-            conversation_id, content, idempotency_key=key
+            conversation_id, outgoing_content(form, key), idempotency_key=key
         ).message.id
 
     def make_form(data) -> forms.ReplyForm:

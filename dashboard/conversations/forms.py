@@ -271,7 +271,6 @@ class NewMessageForm(ReplyForm):
     contact_id = forms.RegexField(
         regex=r"^con_[0-9A-Za-z]{10,64}$", label="Contact ID", required=False, max_length=80
     )
-    kinds = ("text", "template")  # no upload on this page yet
     upstream_fields = {
         **ReplyForm.upstream_fields,
         "recipient.externalId": "external_id",

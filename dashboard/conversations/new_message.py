@@ -3,6 +3,7 @@ on 202 go to the conversation to watch delivery."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -11,6 +12,7 @@ from dashboard.accounts.audit import audited
 from dashboard.accounts.models import AuditEntry
 from dashboard.accounts.roles import perm
 from dashboard.conversations.forms import NewMessageForm, refusal_words, refused_for_good
+from dashboard.conversations.outgoing import outgoing_content
 from dashboard.conversations.template_names import template_names_used
 from dashboard.core.htmx import HtmxHttpRequest
 from dashboard.core.upstream import describe
@@ -30,8 +32,10 @@ def new_message(request: HtmxHttpRequest) -> HttpResponse:
         form = NewMessageForm(
             inboxes=inboxes, initial={"kind": "template"}, used_templates=template_names_used()
         )
-        return render(request, "conversations/new_message.html", {"form": form, "problem": None})
-    form = NewMessageForm(request.POST, inboxes=inboxes, used_templates=template_names_used())
+        return render(request, "conversations/new_message.html", _context(form))
+    form = NewMessageForm(
+        request.POST, request.FILES, inboxes=inboxes, used_templates=template_names_used()
+    )
     if form.is_valid():
         key = form.cleaned_data["idempotency_key"]
         try:
@@ -43,7 +47,7 @@ def new_message(request: HtmxHttpRequest) -> HttpResponse:
             ) as entry:
                 result = client.message_send(
                     form.recipient(),
-                    form.content(),
+                    outgoing_content(form, key),
                     inbox_id=form.cleaned_data["inbox_id"],
                     idempotency_key=key,
                 )
@@ -62,6 +66,13 @@ def new_message(request: HtmxHttpRequest) -> HttpResponse:
                 )
         else:
             return redirect("conversation", conversation_id=result.conversation.id)
-    return render(
-        request, "conversations/new_message.html", {"form": form, "problem": None}, status=422
-    )
+    return render(request, "conversations/new_message.html", _context(form), status=422)
+
+
+def _context(form: NewMessageForm) -> dict:
+    return {
+        "form": form,
+        "problem": None,
+        "media_accept": ",".join(settings.MEDIA_ACCEPTED_TYPES),
+        "media_max_bytes": settings.MEDIA_MAX_BYTES,
+    }

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from dashboard.accounts.roles import SUPERVISOR
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
+from tests.support.browser import screenshot
 
 pytestmark = pytest.mark.browser
 ANNA = f"/conversations/{REFERENCE_CONVERSATION_ID}/"
@@ -31,6 +32,7 @@ def test_the_reply_form_shows_only_the_chosen_kinds_fields(sign_in, sim, dashboa
     expect(upload).to_be_visible()
     expect(form).to_contain_text("Caption (optional)")
     expect(name).to_be_hidden()
+    screenshot(page, "reply-file")
     # What is hidden is not sent: a template with a leftover message box goes as a template.
     form.locator("input[name=kind][value=text]").check()
     body.fill("left over")
@@ -52,6 +54,7 @@ def test_new_message_offers_templates_only_from_whatsapp_inboxes(sign_in, sim, d
     expect(page.locator("input[name=kind][value=text]")).to_be_checked()
     expect(page.locator("textarea[name=body]")).to_be_visible()
     expect(page.get_by_text("Templates are WhatsApp only.")).to_be_visible()
+    screenshot(page, "new-message-email")
     page.select_option("select[name=inbox_id]", label="Support WhatsApp (whatsapp)")
     expect(template).to_be_checked()
     expect(page.locator("input[name=template_name]")).to_be_visible()

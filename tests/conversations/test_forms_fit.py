@@ -173,3 +173,28 @@ def test_filtering_with_htmx_updates_what_the_status_menu_says(flownally, client
     said = text.split('<summary id="status-summary" hx-swap-oob="true">', 1)[1]
     assert said.split("</summary>", 1)[0].split() == ["Status:", "Pending", "Open"]
     assert '<summary id="channel-summary" hx-swap-oob="true">Channel</summary>' in text
+
+
+def test_new_message_sends_a_file_with_its_caption(flownally, client_as):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dashboard.simulator.seed import sample_png
+
+    client = client_as(SUPERVISOR)
+    assert 'value="media"' in client.get("/messages/new/").content.decode()
+    response = client.post(
+        "/messages/new/",
+        {
+            "inbox_id": REFERENCE_INBOX_ID,
+            "recipient_kind": "channel",
+            "external_id": "+48123456789",  # Anna: her window is open
+            "kind": "media",
+            "body": "Your label",
+            "idempotency_key": "n-file",
+            "file": SimpleUploadedFile("label.png", sample_png(), content_type="image/png"),
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == ANNA
+    newest = flownally.api("GET", f"/conversations/{REFERENCE_CONVERSATION_ID}/messages").json()
+    media = newest["messages"][0]["content"]["media"]
+    assert (media["caption"], media["filename"]) == ("Your label", "label.png")
