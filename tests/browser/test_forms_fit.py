@@ -70,3 +70,25 @@ def test_picking_a_name_sent_before_picks_its_language(sign_in, sim, dashboard):
     page.goto(dashboard.url + "/messages/new/")
     page.fill("input[name=template_name]", "order_ready")
     expect(page.locator("select[name=template_language]")).to_have_value("pl")
+
+
+def test_names_in_the_reassign_menu_are_not_cut_off(sign_in, dashboard):
+    page = sign_in(SUPERVISOR)
+    page.goto(dashboard.url + ANNA)
+    menu = page.locator("#actions select[name=user_id]")
+    # The widest name, set in the menu's own font, against the room the menu gives it (its
+    # width less padding and the arrow).
+    room, widest = menu.evaluate(
+        """select => {
+             const style = getComputedStyle(select);
+             const probe = document.createElement("span");
+             probe.style.font = style.font;
+             probe.style.position = "absolute";
+             document.body.append(probe);
+             const widths = [...select.options].map((o) => { probe.textContent = o.text; return probe.offsetWidth; });
+             probe.remove();
+             const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+             return [select.clientWidth - padding - 20, Math.max(...widths)];
+           }"""
+    )
+    assert widest <= room, (widest, room)
