@@ -1,0 +1,69 @@
+"""In real Chromium, as each role: axe-core finds nothing serious or critical on any page
+the role reaches, nor on the pages that refuse it, the 404, the sign-in and an empty list."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.accounts.roles import SUPERVISOR, TEAM_LEAD, VIEWER
+from tests.support.axe import describe, severe_violations
+
+pytestmark = pytest.mark.browser
+
+EVERYONE = {
+    "list": "/",
+    "conversation": "/conversations/{conversation}/",
+    "team": "/team/",
+    "wallboard": "/wallboard/",
+    "empty list": "/?q=nobody-is-called-this",
+    "404": "/conversations/no-such-conversation/",
+}
+PAGES = {
+    # A Viewer and a Team lead are refused the supervisor's pages: the 403 is theirs.
+    VIEWER: {**EVERYONE, "403": "/audit/"},
+    TEAM_LEAD: {**EVERYONE, "403": "/messages/new/"},
+    SUPERVISOR: {
+        **EVERYONE,
+        "new message": "/messages/new/",
+        "audit log": "/audit/",
+        "people": "/people/",
+        "kiosk links": "/wallboard/links/",
+    },
+}
+
+
+def _findings(page, base: str, pages: dict[str, str], conversation: str) -> dict[str, list]:
+    found = {}
+    for name, path in pages.items():
+        page.goto(base + path.format(conversation=conversation))
+        found[name] = severe_violations(page)
+    return found
+
+
+def _report(found: dict[str, list]) -> str:
+    counts = ", ".join(f"{name}: {sum(len(r['nodes']) for r in v)}" for name, v in found.items())
+    details = "\n".join(f"[{name}]\n{describe(v)}" for name, v in found.items() if v)
+    return f"serious/critical findings (elements) per page: {counts}\n{details}"
+
+
+@pytest.mark.parametrize("role", [VIEWER, TEAM_LEAD, SUPERVISOR])
+def test_no_serious_findings_on_any_page_a_role_sees(role, sign_in, sim, dashboard):
+    conversation = sim.open_queue()[0]["id"]
+    page = sign_in(role)
+    found = _findings(page, dashboard.url, PAGES[role], conversation)
+    assert not any(found.values()), _report(found)
+
+
+def test_no_serious_findings_while_flownally_is_down(sign_in, sim, dashboard, no_cache):
+    conversation = sim.open_queue()[0]["id"]
+    page = sign_in(SUPERVISOR)
+    sim.add_fault(kind="error", status=502, path="^/v1/")  # every read: the error and stale states
+    found = _findings(page, dashboard.url, EVERYONE, conversation)
+    sim.control("DELETE", "faults")
+    assert not any(found.values()), _report(found)
+
+
+def test_no_serious_findings_on_the_sign_in_pages(page, dashboard):
+    pages = {"sign in": "/accounts/login/", "admin sign in": "/admin/login/"}
+    found = _findings(page, dashboard.url, pages, "")
+    assert not any(found.values()), _report(found)
