@@ -4,9 +4,11 @@ the role reaches, nor on the pages that refuse it, the 404, the sign-in and an e
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from dashboard.accounts.roles import SUPERVISOR, TEAM_LEAD, VIEWER
 from tests.support.axe import describe, severe_violations
+from tests.support.browser import screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -30,12 +32,19 @@ PAGES = {
         "kiosk links": "/wallboard/links/",
     },
 }
+STATUS = {"404": 404, "403": 403}
 
 
-def _findings(page, base: str, pages: dict[str, str], conversation: str) -> dict[str, list]:
+def _findings(
+    page, base: str, pages: dict[str, str], conversation: str, down: bool = False
+) -> dict[str, list]:
     found = {}
     for name, path in pages.items():
-        page.goto(base + path.format(conversation=conversation))
+        answer = page.goto(base + path.format(conversation=conversation))
+        # A page that failed to render is not a page that passed. While Flownally is down a
+        # page may say so with a 502 or 503, never with our own crash (500).
+        expected = {STATUS.get(name, 200)} if not down else {200, 404, 502, 503}
+        assert answer.status in expected, (name, answer.status)
         found[name] = severe_violations(page)
     return found
 
@@ -58,7 +67,7 @@ def test_no_serious_findings_while_flownally_is_down(sign_in, sim, dashboard, no
     conversation = sim.open_queue()[0]["id"]
     page = sign_in(SUPERVISOR)
     sim.add_fault(kind="error", status=502, path="^/v1/")  # every read: the error and stale states
-    found = _findings(page, dashboard.url, EVERYONE, conversation)
+    found = _findings(page, dashboard.url, EVERYONE, conversation, down=True)
     sim.control("DELETE", "faults")
     assert not any(found.values()), _report(found)
 
@@ -67,3 +76,19 @@ def test_no_serious_findings_on_the_sign_in_pages(page, dashboard):
     pages = {"sign in": "/accounts/login/", "admin sign in": "/admin/login/"}
     found = _findings(page, dashboard.url, pages, "")
     assert not any(found.values()), _report(found)
+
+
+def test_a_wait_says_its_level_in_words_not_only_in_colour(sign_in, dashboard):
+    page = sign_in(VIEWER)
+    words = {"ok": "", "warn": "long", "alert": "urgent"}
+    seen = set()
+    for pill in page.locator("table.conversations .wait").all():
+        level = next(c for c in pill.get_attribute("class").split() if c in words)
+        word = pill.locator(".wait-word")
+        if words[level]:
+            expect(word).to_have_text(words[level])
+        else:
+            expect(word).to_have_count(0)
+        seen.add(level)
+    assert {"ok", "warn"} <= seen, seen  # the seeded queue has both
+    screenshot(page, "a11y-list-wait-words")
