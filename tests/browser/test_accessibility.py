@@ -78,6 +78,22 @@ def test_no_serious_findings_on_the_sign_in_pages(page, dashboard):
     assert not any(found.values()), _report(found)
 
 
+def test_the_first_tab_reaches_skip_to_content_in_the_designed_focus_ring(sign_in, dashboard):
+    page = sign_in(VIEWER)
+    page.keyboard.press("Tab")
+    focused = page.locator(":focus")
+    expect(focused).to_have_text("Skip to content")
+    ring = focused.evaluate(
+        "e => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineWidth, s.outlineColor] }"
+    )
+    assert ring == ["solid", "3px", "rgb(42, 99, 214)"]  # the accent, not Chromium's default
+    screenshot(page, "a11y-skip-link-focused")
+
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('main') !== null")
+
+
 def test_a_wait_says_its_level_in_words_not_only_in_colour(sign_in, dashboard):
     page = sign_in(VIEWER)
     words = {"ok": "", "warn": "long", "alert": "urgent"}
