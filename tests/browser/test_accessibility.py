@@ -36,7 +36,7 @@ STATUS = {"404": 404, "403": 403}
 
 
 def _findings(
-    page, base: str, pages: dict[str, str], conversation: str, down: bool = False
+    page, base: str, pages: dict[str, str], conversation: str, down: bool = False, shots: str = ""
 ) -> dict[str, list]:
     found = {}
     for name, path in pages.items():
@@ -46,6 +46,8 @@ def _findings(
         expected = {STATUS.get(name, 200)} if not down else {200, 404, 502, 503}
         assert answer.status in expected, (name, answer.status)
         found[name] = severe_violations(page)
+        if shots:
+            screenshot(page, f"a11y-{shots}-{name.replace(' ', '-')}")
     return found
 
 
@@ -59,7 +61,8 @@ def _report(found: dict[str, list]) -> str:
 def test_no_serious_findings_on_any_page_a_role_sees(role, sign_in, sim, dashboard):
     conversation = sim.open_queue()[0]["id"]
     page = sign_in(role)
-    found = _findings(page, dashboard.url, PAGES[role], conversation)
+    shots = "supervisor" if role == SUPERVISOR else ""
+    found = _findings(page, dashboard.url, PAGES[role], conversation, shots=shots)
     assert not any(found.values()), _report(found)
 
 
@@ -67,19 +70,20 @@ def test_no_serious_findings_while_flownally_is_down(sign_in, sim, dashboard, no
     conversation = sim.open_queue()[0]["id"]
     page = sign_in(SUPERVISOR)
     sim.add_fault(kind="error", status=502, path="^/v1/")  # every read: the error and stale states
-    found = _findings(page, dashboard.url, EVERYONE, conversation, down=True)
+    found = _findings(page, dashboard.url, EVERYONE, conversation, down=True, shots="down")
     sim.control("DELETE", "faults")
     assert not any(found.values()), _report(found)
 
 
 def test_no_serious_findings_on_the_sign_in_pages(page, dashboard):
     pages = {"sign in": "/accounts/login/", "admin sign in": "/admin/login/"}
-    found = _findings(page, dashboard.url, pages, "")
+    found = _findings(page, dashboard.url, pages, "", shots="anonymous")
     assert not any(found.values()), _report(found)
 
 
 def test_the_first_tab_reaches_skip_to_content_in_the_designed_focus_ring(sign_in, dashboard):
     page = sign_in(VIEWER)
+    page.goto(f"{dashboard.url}/")  # loaded: a Tab pressed mid-navigation would be lost
     page.keyboard.press("Tab")
     focused = page.locator(":focus")
     expect(focused).to_have_text("Skip to content")
@@ -96,6 +100,7 @@ def test_the_first_tab_reaches_skip_to_content_in_the_designed_focus_ring(sign_i
 
 def test_a_wait_says_its_level_in_words_not_only_in_colour(sign_in, dashboard):
     page = sign_in(VIEWER)
+    page.goto(f"{dashboard.url}/")
     words = {"ok": "", "warn": "long", "alert": "urgent"}
     seen = set()
     for pill in page.locator("table.conversations .wait").all():
