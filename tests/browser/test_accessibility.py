@@ -3,10 +3,13 @@ the role reaches, nor on the pages that refuse it, the 404, the sign-in and an e
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
 from dashboard.accounts.roles import SUPERVISOR, TEAM_LEAD, VIEWER
+from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
 from tests.support.axe import describe, severe_violations
 from tests.support.browser import screenshot
 
@@ -113,3 +116,46 @@ def test_a_wait_says_its_level_in_words_not_only_in_colour(sign_in, dashboard):
         seen.add(level)
     assert {"ok", "warn"} <= seen, seen  # the seeded queue has both
     screenshot(page, "a11y-list-wait-words")
+
+
+def test_polling_says_a_new_message_and_a_failed_delivery_once_and_an_unchanged_poll_nothing(
+    sign_in, sim, dashboard
+):
+    sim.control("POST", "config", {"failRate": 1, "readRate": 0})  # every send fails
+    page = sign_in(VIEWER)
+    page.goto(f"{dashboard.url}/conversations/{REFERENCE_CONVERSATION_ID}/")
+    page.evaluate(WHAT_IS_SAID)
+    said = page.locator("#announcer")
+
+    def polls(count: int) -> None:
+        for _ in range(count):
+            with page.expect_response(lambda answer: "/timeline/" in answer.url):
+                pass
+
+    polls(2)  # nothing new: nothing said
+    assert page.evaluate("window.__said") == []
+
+    sim.control(
+        "POST", "inbound", {"conversationId": REFERENCE_CONVERSATION_ID, "text": "Is it there yet?"}
+    )
+    expect(said).to_have_text(re.compile(r"^New message from .+: Is it there yet\?$"))
+    sim.api(
+        "POST",
+        f"/conversations/{REFERENCE_CONVERSATION_ID}/messages",
+        json={"content": {"type": "text", "text": {"body": "It left the warehouse"}}},
+    )
+    expect(said).to_have_text(re.compile(r"^New message from .+: It left the warehouse$"))
+    sim.advance(4)
+    expect(said).to_have_text(re.compile(r"^Not delivered: .+"))
+    polls(2)  # and the polls after it say nothing again
+    assert len(page.evaluate("window.__said")) == 3
+    screenshot(page, "a11y-conversation-failed-delivery")
+
+
+# Every sentence the live region says (its text each time it is set to something).
+WHAT_IS_SAID = """() => {
+  window.__said = [];
+  const region = document.getElementById("announcer");
+  new MutationObserver(() => { if (region.textContent) window.__said.push(region.textContent); })
+    .observe(region, {childList: true, characterData: true, subtree: true});
+}"""
