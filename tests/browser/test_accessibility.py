@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from dashboard.accounts.roles import SUPERVISOR, TEAM_LEAD, VIEWER
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
+from dashboard.wallboard.models import KioskLink
 from tests.support.axe import describe, severe_violations
 from tests.support.browser import screenshot
 
@@ -35,7 +37,7 @@ PAGES = {
         "kiosk links": "/wallboard/links/",
     },
 }
-STATUS = {"404": 404, "403": 403}
+STATUS = {"404": 404, "403": 403, "kiosk refused": 404}
 
 
 def _findings(
@@ -78,8 +80,15 @@ def test_no_serious_findings_while_flownally_is_down(sign_in, sim, dashboard, no
     assert not any(found.values()), _report(found)
 
 
-def test_no_serious_findings_on_the_sign_in_pages(page, dashboard):
-    pages = {"sign in": "/accounts/login/", "admin sign in": "/admin/login/"}
+def test_no_serious_findings_on_the_pages_seen_signed_out(page, dashboard):
+    owner = get_user_model().objects.create_user("owner")
+    _, token = KioskLink.create("Lobby TV", owner)
+    pages = {
+        "sign in": "/accounts/login/",
+        "admin sign in": "/admin/login/",
+        "kiosk": f"/wallboard/k/{token}/",
+        "kiosk refused": "/wallboard/k/no-such-link/",
+    }
     found = _findings(page, dashboard.url, pages, "", shots="anonymous")
     assert not any(found.values()), _report(found)
 
