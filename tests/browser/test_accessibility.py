@@ -161,10 +161,43 @@ def test_polling_says_a_new_message_and_a_failed_delivery_once_and_an_unchanged_
     screenshot(page, "a11y-conversation-failed-delivery")
 
 
-# Every sentence the live region says (its text each time it is set to something).
+def test_the_team_page_s_refresh_reads_nothing_out_while_nothing_changes_but_a_selection(
+    sign_in, dashboard, settings
+):
+    settings.OPEN_QUEUE_REFRESH_SECONDS = 1  # the page refreshes as often as the queue is read
+    page = sign_in(TEAM_LEAD)
+    page.goto(f"{dashboard.url}/team/")
+    expect(page.locator(".index-age")).to_contain_text("As of")  # the open queue is read
+    page.evaluate(WHAT_IS_SAID)
+    for _ in range(2):  # two refreshes, each redrawing the table and its age
+        with page.expect_response(lambda answer: answer.url == f"{dashboard.url}/team/"):
+            pass
+    expect(page.locator(".index-age")).to_contain_text("As of")
+    assert page.evaluate("window.__said") == []
+
+    page.locator("input[data-select]").first.check()  # what the user changes is said
+    expect(page.locator("#announcer")).to_have_text("1 selected")
+
+
+# Every sentence any live region says: its text each time it is set or inserted with text
+# (a region redrawn by a refresh would be read again).
 WHAT_IS_SAID = """() => {
   window.__said = [];
-  const region = document.getElementById("announcer");
-  new MutationObserver(() => { if (region.textContent) window.__said.push(region.textContent); })
-    .observe(region, {childList: true, characterData: true, subtree: true});
+  const live = "[role=status], [role=alert], [role=log], [aria-live]:not([aria-live=off])";
+  new MutationObserver((records) => {
+    for (const record of records) {
+      const node = record.target.nodeType === 1 ? record.target : record.target.parentElement;
+      const regions = new Set();
+      if (node && node.closest(live)) regions.add(node.closest(live));
+      record.addedNodes.forEach((added) => {
+        if (added.nodeType !== 1) return;
+        if (added.matches(live)) regions.add(added);
+        added.querySelectorAll(live).forEach((inner) => regions.add(inner));
+      });
+      regions.forEach((region) => {
+        const text = region.textContent.trim();
+        if (text) window.__said.push(text);
+      });
+    }
+  }).observe(document.body, {childList: true, characterData: true, subtree: true});
 }"""
