@@ -44,3 +44,44 @@ document.addEventListener("htmx:afterSettle", () => {
   failed.forEach((li) => sentences.push(`Not delivered: ${li.querySelector(".delivery.failed").textContent.replace(/^⚠\s*Failed:?\s*/, "").trim() || "the message failed"}`));
   announce(sentences.join(". "));
 });
+
+// A refresh redraws its region with the notices it already showed ("Flownally is not
+// answering", "Updated 3 s ago"): each redraw, or a count ticking inside one, would be read
+// out again. So in a polled region a notice with text is never live itself (aria-live off,
+// its role kept); one that a refresh brings new, numbers aside, is said once here. Empty
+// regions (a reaction's outcome) stay live for what fills them later.
+const LIVE = "[role=status], [role=alert], [role=log], [aria-live]";
+const gist = (element) => element.textContent.replace(/\d+/g, "#").replace(/\s+/g, " ").trim();
+let polled = null;
+
+function quieten(region) {
+  const fresh = [];
+  region.querySelectorAll(LIVE).forEach((notice) => {
+    // A hidden one (the board's own stale banner) stays live: shown later, it is read then.
+    if (!gist(notice) || notice.closest("[hidden]") || notice.getAttribute("aria-live") === "off") return;
+    notice.setAttribute("aria-live", "off");
+    fresh.push(notice);
+  });
+  return fresh;
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-poll]").forEach(quieten);  // read with the page, not again
+});
+
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const target = event.detail.target;
+  if (!target || !target.dataset || !target.dataset.poll || !target.id) return;
+  polled = { id: target.id, shown: new Set([...target.querySelectorAll(LIVE)].map(gist)) };
+});
+
+document.addEventListener("htmx:afterSwap", () => {
+  const region = polled && document.getElementById(polled.id);
+  const shown = polled && polled.shown;
+  polled = null;
+  if (!region) return;
+  const said = quieten(region)
+    .filter((notice) => !shown.has(gist(notice)))
+    .map((notice) => notice.textContent.replace(/\s+/g, " ").trim());
+  if (said.length) announce(said.join(" "));
+});

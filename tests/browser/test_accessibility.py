@@ -179,6 +179,30 @@ def test_the_team_page_s_refresh_reads_nothing_out_while_nothing_changes_but_a_s
     expect(page.locator("#announcer")).to_have_text("1 selected")
 
 
+def test_the_wallboard_reads_out_an_outage_once_and_its_unchanged_refreshes_never(
+    sign_in, sim, dashboard, settings
+):
+    settings.WALLBOARD_REFRESH_SECONDS = settings.OPEN_QUEUE_REFRESH_SECONDS = 1
+    page = sign_in(VIEWER)
+    page.goto(f"{dashboard.url}/wallboard/")
+    page.evaluate(WHAT_IS_SAID)
+
+    def refreshes(count: int) -> None:
+        for _ in range(count):
+            with page.expect_response(lambda answer: "/wallboard/refresh/" in answer.url):
+                pass
+
+    refreshes(2)  # "Updated N s ago" counts on, the numbers are the same: nothing said
+    assert page.evaluate("window.__said") == []
+
+    sim.add_fault(kind="error", status=502, path="^/v1/")
+    expect(page.locator("#announcer")).to_contain_text("Flownally is not answering")
+    refreshes(3)  # still down, the banner's age counting: said once only
+    said = page.evaluate("window.__said")
+    sim.control("DELETE", "faults")
+    assert len(said) == 1, said
+
+
 # Every sentence any live region says: its text each time it is set or inserted with text
 # (a region redrawn by a refresh would be read again).
 WHAT_IS_SAID = """() => {
@@ -195,6 +219,8 @@ WHAT_IS_SAID = """() => {
         added.querySelectorAll(live).forEach((inner) => regions.add(inner));
       });
       regions.forEach((region) => {
+        // Not read out: a region turned off, or hidden.
+        if (region.getAttribute("aria-live") === "off" || region.closest("[hidden]")) return;
         const text = region.textContent.trim();
         if (text) window.__said.push(text);
       });
