@@ -36,6 +36,9 @@ document.addEventListener("click", (event) => {
     return;
   }
   showCount();
+  // Said once, through the layout's live region (announce.js): the count itself is redrawn
+  // by every refresh of the rows, and a live region there would be read out each time.
+  if (typeof announce === "function") announce(document.querySelector("[data-selected-count]")?.textContent);
 });
 
 document.addEventListener("htmx:beforeRequest", (event) => {

@@ -22,7 +22,12 @@ def test_the_timeline_says_it_is_stale_during_an_outage_and_recovers_by_itself(
     settings.FLOWNALLY_CIRCUIT_OPEN_SECONDS = 1
     page = sign_in(VIEWER)
     page.goto(dashboard.url + ANNA)
-    notice = page.get_by_role("status").filter(has_text="Flownally is not answering")
+    # The notice on screen (the layout's live region says it too, once: announce.js).
+    notice = (
+        page.locator("#timeline")
+        .get_by_role("status")
+        .filter(has_text="Flownally is not answering")
+    )
     messages = page.locator("#timeline li.message")
     expect(messages.first).to_be_visible()
     shown = messages.count()

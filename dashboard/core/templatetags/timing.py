@@ -78,3 +78,9 @@ def until(value: datetime | None) -> str:
         return ""
     seconds = (value - timezone.now()).total_seconds()
     return duration(seconds) if seconds > 0 else ""
+
+
+@register.filter
+def urgency(level: str) -> str:
+    """A wait level in a word ('' while still fine): the pill's colour is never the only sign."""
+    return {"warn": "long", "alert": "urgent"}.get(level, "")
