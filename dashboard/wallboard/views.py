@@ -83,7 +83,11 @@ def kiosk_refresh(request: HttpRequest, token: str) -> HttpResponse:
 def _render(request: HttpRequest, template: str, token: str | None = None) -> HttpResponse:
     """The board, refreshing through the kiosk link it was opened with, if any."""
     refresh_url = reverse("kiosk_refresh", args=[token]) if token else reverse("wallboard_refresh")
-    return _no_referrer(render(request, template, _context(reading.current(), refresh_url)))
+    context = _context(reading.current(), refresh_url)
+    # Signed in (no kiosk token): a way back to the dashboard, and rows that open their
+    # conversation. A kiosk screen links nowhere: its viewers are not signed in.
+    context["signed_in"] = token is None
+    return _no_referrer(render(request, template, context))
 
 
 def _unavailable(request: HttpRequest) -> HttpResponse:

@@ -69,7 +69,7 @@ def test_the_longest_waiting_are_listed_longest_first_and_hostile_names_stay_tex
     truth = [c for c in open_conversations(flownally) if c.get("waitingSince")]
     html = client_as(VIEWER).get("/wallboard/").content.decode()
     longest = sorted(truth, key=lambda c: (c["waitingSince"], c["id"]))[: walk.LONGEST]
-    shown = re.findall(r'<span class="who">([^<]*)</span>', html)
+    shown = re.findall(r'<span class="who">(?:<a href="[^"]*">)?([^<]*)(?:</a>)?</span>', html)
     assert shown == [
         escape(c.get("name") or c.get("contactName") or c["externalId"]) for c in longest
     ]
@@ -202,4 +202,17 @@ def test_the_board_is_read_only(flownally, client_as):
     assert client.post("/wallboard/").status_code == 405
     assert client.post("/wallboard/refresh/").status_code == 405
     html = client.get("/wallboard/").content.decode()
-    assert "<form" not in html and "<button" not in html and "<a " not in html
+    assert "<form" not in html and "<button" not in html
+    # Its only links lead to pages: the dashboard and the waiting conversations.
+    links = re.findall(r'<a [^>]*href="([^"]*)"', html)
+    assert links and all(h == "/" or re.fullmatch(r"/conversations/cnv_\w+/", h) for h in links)
+
+
+def test_signed_in_the_board_leads_back_and_its_waiting_rows_open_their_conversation(
+    flownally, client_as
+):
+    html = client_as(VIEWER).get("/wallboard/").content.decode()
+    assert '<a class="back" href="/">' in html
+    waiting = [c for c in open_conversations(flownally) if c.get("waitingSince")]
+    first = min(waiting, key=lambda c: (c["waitingSince"], c["id"]))
+    assert f'<span class="who"><a href="/conversations/{first["id"]}/">' in html

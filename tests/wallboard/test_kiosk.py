@@ -137,3 +137,8 @@ def test_revoke_asks_first(flownally, client_as):
     assert "<summary>Revoke…</summary>" in confirm
     assert "Yes, revoke “Support room TV”" in confirm and "/revoke/" in confirm
     assert page.count("/revoke/") == 1  # no one-click revoke outside the question
+
+
+def test_a_kiosk_screen_links_nowhere(kiosk_path, client):
+    html = client.get(kiosk_path).content.decode()
+    assert 'class="back"' not in html and '<span class="who"><a' not in html
