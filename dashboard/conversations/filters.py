@@ -21,14 +21,17 @@ from dashboard.openqueue.search import CHANNELS, UNASSIGNED, Criteria
 
 STATUSES = [("pending", "Pending"), ("open", "Open"), ("closed", "Closed")]
 SORTS = [
-    ("lastMessageAt:desc", "Newest activity"),
     ("waitingSince:asc", "Longest waiting"),
+    ("lastMessageAt:desc", "Newest activity"),
     ("lastMessageAt:asc", "Oldest activity"),
     ("createdAt:desc", "Newest conversations"),
 ]
 INTERACTED = [("", "Anyone"), ("true", "Team has replied"), ("false", "No reply yet")]
 SIZES = [(10, "10"), (25, "25"), (50, "50"), (100, "100")]
-DEFAULT_SORT, DEFAULT_SIZE = "lastMessageAt:desc", 25
+# Longest waiting first: a supervisor opens the list to see who is left waiting (as
+# Chatwoot and Dynamics default supervisors to), not what happened last.
+DEFAULT_SORT, DEFAULT_SIZE = "waitingSince:asc", 25
+FLOWNALLY_SORT = "lastMessageAt:desc"  # Flownally's own default: not sent
 FIRST_PAGE = "~"  # stands for "no cursor" inside the trail
 MAX_TRAIL = 30  # pages remembered for "previous"; beyond that, previous starts over
 ME = "me"
@@ -149,7 +152,7 @@ class ListState:
         return {
             "status": self.status,
             "interacted": {"true": True, "false": False}.get(self.interacted),
-            "sort": None if self.sort == DEFAULT_SORT else self.sort,
+            "sort": None if self.sort == FLOWNALLY_SORT else self.sort,
             "page_size": self.size,
             "page_token": self.cursor or None,
         }

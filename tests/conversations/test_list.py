@@ -10,6 +10,7 @@ from dashboard.accounts.roles import SUPERVISOR, TEAM_LEAD, VIEWER
 from dashboard.simulator.seed import HOSTILE_CONVERSATION_ID, REFERENCE_CONVERSATION_ID
 
 pytestmark = pytest.mark.django_db
+NEWEST = "/?sort=lastMessageAt:desc"  # the newest activity first, as these tests expect
 
 
 def _ids(response) -> list[str]:
@@ -47,10 +48,21 @@ def test_the_interacted_filter_reaches_flownally(flownally, client_as):
     assert "interacted=false" in flownally.request_log("GET /conversations")[-1]["query"]
 
 
-def test_longest_waiting_first_puts_the_oldest_wait_on_top(flownally, client_as):
-    rows = client_as(VIEWER).get("/?sort=waitingSince:asc&size=50").context["rows"]
+def test_by_default_the_longest_waiting_come_first(flownally, client_as):
+    response = client_as(VIEWER).get("/?size=50")
+    rows = response.context["rows"]
     waits = [row["conv"].waiting_since for row in rows if row["conv"].waiting_since]
     assert waits == sorted(waits) and rows[0]["conv"].waiting_since is not None
+    assert "sort=waitingSince%3Aasc" in flownally.request_log("GET /conversations")[-1]["query"]
+    assert '<option value="waitingSince:asc" selected>Longest waiting</option>' in (
+        response.content.decode()
+    )
+
+
+def test_newest_activity_is_one_choice_away(flownally, client_as):
+    rows = client_as(VIEWER).get("/?sort=lastMessageAt:desc&size=50").context["rows"]
+    times = [row["conv"].last_message_at for row in rows]
+    assert times == sorted(times, reverse=True)
 
 
 def test_bad_values_in_a_link_are_dropped_with_a_notice(flownally, client_as):
@@ -99,9 +111,9 @@ def test_only_the_first_page_refreshes_itself(flownally, client_as):
 
 
 def test_a_refresh_link_keeps_the_filters(flownally, client_as):
-    text = client_as(VIEWER).get("/?status=open&sort=waitingSince:asc").content.decode()
+    text = client_as(VIEWER).get("/?status=open&sort=lastMessageAt:desc").content.decode()
     poll_url = text.split('hx-get="/?', 1)[1].split('"', 1)[0].replace("&amp;", "&")
-    assert parse_qs(poll_url) == {"status": ["open"], "sort": ["waitingSince:asc"]}
+    assert parse_qs(poll_url) == {"status": ["open"], "sort": ["lastMessageAt:desc"]}
 
 
 def test_customer_markup_is_shown_as_text(flownally, client_as):
@@ -110,7 +122,7 @@ def test_customer_markup_is_shown_as_text(flownally, client_as):
         "inbound",
         {"conversationId": HOSTILE_CONVERSATION_ID, "text": "<img src=x onerror=alert(1)>"},
     )
-    text = client_as(VIEWER).get("/").content.decode()
+    text = client_as(VIEWER).get(NEWEST).content.decode()
     assert "<img src=x onerror" not in text
     assert "&lt;img src=x onerror=alert(1)&gt;" in text
     assert "Mallory &lt;img" in text
@@ -137,13 +149,13 @@ def test_during_an_outage_the_last_good_list_is_shown_marked_stale(
     flownally, client_as, monkeypatch
 ):
     client = client_as(VIEWER)
-    assert REFERENCE_CONVERSATION_ID in _ids(client.get("/"))
+    assert REFERENCE_CONVERSATION_ID in _ids(client.get(NEWEST))
     import dashboard.flownally.cache as cache
 
     later = cache.now() + 60
     monkeypatch.setattr(cache, "now", lambda: later)
     flownally.add_fault(kind="error", status=503)
-    response = client.get("/")
+    response = client.get(NEWEST)
     assert response.status_code == 200
     assert REFERENCE_CONVERSATION_ID in _ids(response)
     assert (
