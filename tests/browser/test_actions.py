@@ -155,7 +155,7 @@ def test_when_flownally_is_down_the_list_says_so_plainly_and_recovers_by_itself(
 ):
     page = sign_in(VIEWER)
     settings.FLOWNALLY_API_URL = "http://127.0.0.1:9/v1"
-    page.goto(dashboard.url + "/?status=open")
+    page.goto(dashboard.url + "/?status=open&sort=lastMessageAt:desc")
     expect(page.locator(".problem")).to_contain_text("Flownally is not answering right now")
     expect(page.locator(".problem")).to_contain_text("FLOWNALLY_API_URL")
     screenshot(page, "error-state")

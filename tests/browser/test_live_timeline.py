@@ -17,6 +17,7 @@ pytestmark = pytest.mark.browser
 def test_a_sent_message_goes_from_sending_to_delivered_without_a_reload(sign_in, sim, dashboard):
     sim.control("POST", "config", {"failRate": 0, "readRate": 0})
     page = sign_in(SUPERVISOR)
+    page.goto(f"{dashboard.url}/?sort=lastMessageAt:desc")  # newest activity: Anna on top
     page.get_by_role("link", name="Anna Kowalska").click()
     expect(page.locator("h1")).to_have_text("Anna Kowalska")
     expect(page.locator("#conversation-head")).to_contain_text("Waiting")
@@ -62,6 +63,7 @@ def test_the_list_refreshes_its_first_page_but_not_while_a_filter_menu_is_open(
     sign_in, sim, dashboard
 ):
     page = sign_in(VIEWER)
+    page.goto(f"{dashboard.url}/?sort=lastMessageAt:desc")  # a newcomer shows on top
     expect(page.locator("h1")).to_have_text("Conversations")
     sim.control(
         "POST",

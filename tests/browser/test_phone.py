@@ -98,20 +98,33 @@ def test_new_message_and_the_team_page_fit_the_screen(sign_in, dashboard):
     screenshot(page, "phone-team")
 
 
-def test_the_navigation_fits_and_works_from_the_keyboard(sign_in, dashboard):
+def test_the_navigation_folds_behind_a_menu_that_works_from_the_keyboard(sign_in, dashboard):
     page = _supervisor_on_a_phone(sign_in, dashboard)
-    nav = page.locator("nav.nav")
-    for link in nav.get_by_role("link").all():
+    expect(page.locator("nav.nav")).to_be_hidden()  # folded: the page starts high up
+    menu = page.locator("details.nav-menu")
+    summary = menu.locator("summary")
+    _within_width(page, summary)
+    _within_width(page, page.get_by_role("button", name="Sign out"))
+    assert summary.bounding_box()["y"] < 120  # one line under the brand, not three
+    # Past the skip link and the brand, Tab reaches "Menu"; Enter opens it, Tab goes
+    # through its links in order, and Enter follows one.
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(summary).to_be_focused()
+    page.keyboard.press("Enter")
+    page.screenshot(path=str(screenshot(page, "phone-nav-open")), full_page=False)  # the top
+    for link in menu.get_by_role("link").all():
         expect(link).to_be_visible()
         _within_width(page, link)
-    _within_width(page, page.get_by_role("button", name="Sign out"))
-    # Past the skip link and the brand, Tab reaches the links in order; Enter follows one.
+    page.keyboard.press("Escape")  # folds it again, the focus back on "Menu"
+    expect(menu.get_by_role("link", name="Team")).to_be_hidden()
+    expect(summary).to_be_focused()
+    page.keyboard.press("Enter")
     page.keyboard.press("Tab")
+    expect(menu.get_by_role("link", name="Conversations")).to_be_focused()
     page.keyboard.press("Tab")
-    page.keyboard.press("Tab")
-    expect(nav.get_by_role("link", name="Conversations")).to_be_focused()
-    page.keyboard.press("Tab")
-    expect(nav.get_by_role("link", name="Team")).to_be_focused()
+    expect(menu.get_by_role("link", name="Team")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("h1")).to_have_text("Team")
 

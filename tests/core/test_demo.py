@@ -68,7 +68,9 @@ def test_make_demo_runs_on_the_chosen_ports_and_stops_both_servers(tmp_path, sto
                 timeout=10,
             )
             # The list comes from the simulator on SIM_PORT.
-            assert "Anna Kowalska" in signed_in.text and "Support WhatsApp" in signed_in.text
+            assert signed_in.status_code == 200 and "Support WhatsApp" in signed_in.text
+            newest = browser.get(f"{base}/?sort=lastMessageAt:desc", timeout=10)
+            assert "Anna Kowalska" in newest.text
         assert _listening(sim_port)
         assert _in_session(make.pid, "db_worker"), "no background worker for bulk actions"
     finally:

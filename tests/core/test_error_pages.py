@@ -18,7 +18,7 @@ def test_a_page_not_for_your_role_says_so_inside_the_layout(flownally, client_as
     assert response.status_code == 403
     assert "This page is not for your role" in html
     assert "signed in as <strong>vera</strong>" in html
-    assert '<nav class="nav">' in html and BACK in html
+    assert '<nav class="nav" aria-label="Main">' in html and BACK in html
 
 
 def test_a_missing_conversation_is_a_404_inside_the_layout_with_its_path_escaped(
@@ -28,7 +28,7 @@ def test_a_missing_conversation_is_a_404_inside_the_layout_with_its_path_escaped
     response = viewer.get("/conversations/cnv_01HV8Y7YF5J4Y7M9M7T3H3XZZZ/")
     html = response.content.decode()
     assert response.status_code == 404
-    assert "Nothing here" in html and '<nav class="nav">' in html and BACK in html
+    assert "Nothing here" in html and '<nav class="nav" aria-label="Main">' in html and BACK in html
     hostile = viewer.get("/no-such-page/<script>alert(1)</script>")
     assert hostile.status_code == 404
     assert "<script>alert(1)</script>" not in hostile.content.decode()
