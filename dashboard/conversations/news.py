@@ -223,6 +223,8 @@ def tick() -> bool:
 def ensure_running() -> None:
     """Start this process's feed thread (once per process, again after a fork)."""
     global _thread, _thread_pid
+    if _thread is not None and _thread.is_alive() and _thread_pid == os.getpid():
+        return  # the poll's path: no lock when the thread runs
     with _start_lock:
         if _thread is not None and _thread.is_alive() and _thread_pid == os.getpid():
             return

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.bulk import processed
+from tests.support.child_env import django_env
 from tests.support.waiting import until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,16 +24,12 @@ pytestmark = pytest.mark.slow
 
 
 def _env(tmp_path: Path, sim) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))}
-    return keep | {
-        "DEBUG": "true",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'shared.sqlite3'}",
-        "FLOWNALLY_API_URL": sim.base_url,
-        "FLOWNALLY_API_TOKEN": "sim-token",
-        "BULK_LEASE_SECONDS": str(LEASE),
-        "BULK_CONCURRENCY": "4",
-        "LOG_LEVEL": "WARNING",
-    }
+    return django_env(
+        sim,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'shared.sqlite3'}",
+        BULK_LEASE_SECONDS=str(LEASE),
+        BULK_CONCURRENCY="4",
+    )
 
 
 def _manage(env: dict[str, str], *args: str) -> str:

@@ -3,13 +3,13 @@ when it dies the other takes over."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.child_env import django_env
 from tests.support.redis_server import flushed
 from tests.support.waiting import until
 
@@ -22,16 +22,7 @@ class FeedProcess:
     """A dashboard process (tests/support/feed_process.py) with someone watching."""
 
     def __init__(self, sim) -> None:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))},
-            "DJANGO_SETTINGS_MODULE": "dashboard.settings",
-            "DEBUG": "true",
-            "CACHE_URL": REDIS_URL,
-            "FLOWNALLY_API_URL": sim.base_url,
-            "FLOWNALLY_API_TOKEN": "sim-token",
-            "NEWS_FEED_SECONDS": "0.5",
-            "LOG_LEVEL": "WARNING",
-        }
+        env = django_env(sim, CACHE_URL=REDIS_URL, NEWS_FEED_SECONDS="0.5")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.support.feed_process"],
             cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,

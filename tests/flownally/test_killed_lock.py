@@ -4,7 +4,6 @@ within seconds, not after the whole retry budget (43 s before)."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
+from tests.support.child_env import django_env
 from tests.support.redis_server import flushed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,15 +32,7 @@ def shared_redis():
 
 def reader(sim, *budget: str) -> subprocess.Popen:
     """tests/support/reader_process.py: one thread reading the conversation, on Redis."""
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))}
-    env = keep | {
-        "DJANGO_SETTINGS_MODULE": "dashboard.settings",
-        "DEBUG": "true",
-        "CACHE_URL": REDIS_URL,
-        "FLOWNALLY_API_URL": sim.base_url,
-        "FLOWNALLY_API_TOKEN": "sim-token",
-        "LOG_LEVEL": "WARNING",
-    }
+    env = django_env(sim, CACHE_URL=REDIS_URL)
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.support.reader_process", CID, "1", *budget],
         cwd=ROOT, env=env, text=True,

@@ -6,7 +6,6 @@ uses its share; and over budget a poll shows the stale copy, with the circuit cl
 from __future__ import annotations
 
 import math
-import os
 import subprocess
 import sys
 import threading
@@ -22,6 +21,7 @@ from dashboard.accounts.roles import VIEWER
 from dashboard.flownally import circuit, client, deadline
 from dashboard.flownally.errors import RateLimited
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
+from tests.support.child_env import django_env
 from tests.support.redis_server import flushed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,20 +83,15 @@ def shared_redis():
 
 
 def hammering_process(sim) -> subprocess.Popen:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))}
-    env = keep | {
-        "DJANGO_SETTINGS_MODULE": "dashboard.settings",
-        "DEBUG": "true",
-        "CACHE_URL": REDIS_URL,
-        "FLOWNALLY_API_URL": sim.base_url,
-        "FLOWNALLY_API_TOKEN": "sim-token",
-        "FLOWNALLY_MAX_RPS": str(BUDGET),
-        "LOG_LEVEL": "WARNING",
+    env = django_env(
+        sim,
+        CACHE_URL=REDIS_URL,
+        FLOWNALLY_MAX_RPS=str(BUDGET),
         # A slow answer from Redis on a busy machine is not an outage here (that would
         # make each process count alone, as it should when Redis is down).
-        "CACHE_CONNECT_TIMEOUT": "5",
-        "CACHE_SOCKET_TIMEOUT": "5",
-    }
+        CACHE_CONNECT_TIMEOUT="5",
+        CACHE_SOCKET_TIMEOUT="5",
+    )
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.support.budget_process", CID, "6", str(HAMMER_S)],
         cwd=ROOT, env=env, text=True,

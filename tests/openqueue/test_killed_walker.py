@@ -18,6 +18,7 @@ from django.core.cache.backends.redis import RedisCache
 from bench.processes import worker_pids
 from dashboard.core.processes import free_port, wait_until_up
 from dashboard.openqueue import index, refresher
+from tests.support.child_env import django_env
 from tests.support.redis_server import flushed
 from tests.support.waiting import until
 
@@ -35,16 +36,12 @@ def shared():
 
 
 def _env(tmp_path: Path, sim) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))}
-    return keep | {
-        "DEBUG": "true",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'shared.sqlite3'}",
-        "CACHE_URL": REDIS_URL,
-        "FLOWNALLY_API_URL": sim.base_url,
-        "FLOWNALLY_API_TOKEN": "sim-token",
-        "OPEN_QUEUE_REFRESH_SECONDS": str(INTERVAL),
-        "LOG_LEVEL": "WARNING",
-    }
+    return django_env(
+        sim,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'shared.sqlite3'}",
+        CACHE_URL=REDIS_URL,
+        OPEN_QUEUE_REFRESH_SECONDS=str(INTERVAL),
+    )
 
 
 def _kiosk(env: dict[str, str]) -> str:
