@@ -119,6 +119,7 @@ WALLBOARD_FAILED_SCAN = env.int("WALLBOARD_FAILED_SCAN", default=20)
 # Trends (dashboard/trends/): the index's headline numbers are kept once a minute for this
 # many days; the trends page compares a day with the same weekday a week before, so at least 8.
 TRENDS_RETENTION_DAYS = env.int("TRENDS_RETENTION_DAYS", default=15)
+TRENDS_KEEP_MINUTES = env.bool("TRENDS_KEEP_MINUTES", default=True)  # off: none kept from now
 if TRENDS_RETENTION_DAYS < 8:
     raise ImproperlyConfigured(
         f"TRENDS_RETENTION_DAYS must be at least 8 (a day and the same weekday a week "

@@ -55,6 +55,8 @@ def record(index: Index) -> bool:
     process had kept that minute already (no query) or the database failed. Never raises
     for the database."""
     global _last
+    if not settings.TRENDS_KEEP_MINUTES:
+        return False
     at = minute_of(index.started_at)
     if _last is not None and at <= _last:
         return False  # this process already kept this minute: no query at all

@@ -19,7 +19,8 @@ T0 = datetime(2026, 11, 30, 9, 0, 5, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def _fresh_process():
+def _fresh_process(settings):
+    settings.TRENDS_KEEP_MINUTES = True
     record.forget_process_state()
     yield
     record.forget_process_state()
@@ -142,6 +143,13 @@ def test_a_prune_deletes_in_bounded_batches(settings, monkeypatch):
     assert record.prune(T0) == 30  # the rest goes at the next prunes
     assert record.prune(T0) == 20
     assert Minute.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_nothing_is_kept_when_keeping_is_off(settings):
+    settings.TRENDS_KEEP_MINUTES = False
+    assert record.record(an_index(T0)) is False
+    assert not Minute.objects.exists()
 
 
 def test_a_retention_under_eight_days_is_refused(monkeypatch):
