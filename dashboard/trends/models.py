@@ -8,6 +8,8 @@ from django.db import models
 
 class Minute(models.Model):
     at = models.DateTimeField(unique=True)  # the minute (UTC, seconds zero): one row each
+    # The same minute as an integer (epoch seconds / 60): what charts read and order by.
+    minute = models.BigIntegerField(unique=True)
     open = models.PositiveIntegerField()
     pending = models.PositiveIntegerField()
     waiting = models.PositiveIntegerField()
@@ -23,3 +25,11 @@ class Minute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} open {self.open} waiting {self.waiting}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.minute = epoch_minute(self.at)
+        super().save(*args, **kwargs)
+
+
+def epoch_minute(at) -> int:
+    return int(at.timestamp() // 60)

@@ -12,8 +12,11 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from dashboard.trends import series, svg
-from dashboard.trends.models import Minute
-from dashboard.trends.series import NUMBERS, Day, Values
+from dashboard.trends.series import NUMBERS, Day, Kept, Values
+
+# Minutes per drawn point: a 720-unit-wide chart needs no more (tables and words use every
+# minute); a member's smaller chart fewer still.
+CHART_STEP, MEMBER_STEP = 2, 5
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ class Panel:
     hours: tuple[Hour, ...]
 
 
-def value_of(field: str) -> Callable[[Minute], float]:
+def value_of(field: str) -> Callable[[Kept], float]:
     """A row's value as charted: waits in minutes (a row without a wait: nobody waits, 0)."""
     if field == "longest_wait":
         return lambda row: round((row.longest_wait or 0) / 60, 1)
@@ -102,8 +105,8 @@ def panels(day: Day, before: Day) -> list[Panel]:
     found = []
     for field, name in NUMBERS.items():
         value = value_of(field)
-        values = series.slots(day.rows, day.start, day.minutes, value)
-        earlier = series.slots(before.rows, before.start, before.minutes, value)
+        values = day.values(value)
+        earlier = before.values(value)
         unit = _unit(field)
         this_label, last_label = f"{day.day:%a %-d %b}", f"{before.day:%a %-d %b}"
         title = f"{name}{' (minutes)' if unit else ''}: {this_label} and {last_label}"
@@ -113,7 +116,7 @@ def panels(day: Day, before: Day) -> list[Panel]:
             Panel(
                 key=field,
                 name=name,
-                chart=svg.chart(lines, title, summary, hours=day.minutes // 60),
+                chart=svg.chart(lines, title, summary, hours=day.minutes // 60, step=CHART_STEP),
                 summary=summary,
                 columns=(this_label, last_label),
                 hours=hours(day, values, earlier),
@@ -133,16 +136,12 @@ class Member:
 def members(day: Day) -> tuple[list[Member], tuple[str, ...], tuple[Hour, ...]]:
     """Each member kept on `day`: a chart of their open and waiting conversations, and a
     table per hour of their peak open ones (columns: the members' names)."""
-    names = series.member_names(day.rows)
+    names = day.names
     ordered = sorted(names, key=lambda uid: names[uid].lower())
+    counts = member_counts(day, ordered)
     found, opens = [], []
     for uid in ordered:
-
-        def count(row: Minute, n: int, uid: str = uid) -> float:
-            return row.members.get(uid, [0, 0])[n]
-
-        opened = series.slots(day.rows, day.start, day.minutes, lambda r: count(r, 0))
-        waited = series.slots(day.rows, day.start, day.minutes, lambda r: count(r, 1))
+        opened, waited = counts[uid]
         peak = _peak(opened)
         summary = f"{names[uid]}: " + (
             f"peak {_num(peak[1])} open at {_clock(day, peak[0])}, "
@@ -152,10 +151,26 @@ def members(day: Day) -> tuple[list[Member], tuple[str, ...], tuple[Hour, ...]]:
         )
         lines = [svg.Line("Open", opened, "now"), svg.Line("Waiting", waited, "waiting")]
         title = f"{names[uid]}: open and waiting on {day.day:%a %-d %b}"
-        chart = svg.chart(lines, title, summary, hours=day.minutes // 60)
+        chart = svg.chart(lines, title, summary, hours=day.minutes // 60, step=MEMBER_STEP)
         found.append(Member(uid, names[uid], chart, summary))
         opens.append(opened)
     return found, tuple(names[uid] for uid in ordered), hours(day, *opens)
+
+
+def member_counts(day: Day, ids: list[str]) -> dict[str, tuple[Values, Values]]:
+    """Each member's open and waiting per minute of the day, in one pass over the rows (a
+    kept minute that does not count a member counts 0 for them)."""
+    found: dict[str, tuple[Values, Values]] = {
+        uid: ([None] * day.minutes, [None] * day.minutes) for uid in ids
+    }
+    first, zero = day.first, (0, 0)
+    for row in day.rows:
+        slot = row.minute - first
+        if not 0 <= slot < day.minutes:
+            continue
+        for uid, (opened, waited) in found.items():
+            opened[slot], waited[slot] = row.members.get(uid, zero)[:2]
+    return found
 
 
 def seeded(*days: Day) -> bool:

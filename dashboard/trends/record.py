@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from dashboard.openqueue.index import Index
-from dashboard.trends.models import Minute
+from dashboard.trends.models import Minute, epoch_minute
 
 PRUNE_EVERY = 10  # minutes
 PRUNE_BATCH = 1000  # rows per delete
@@ -38,6 +38,7 @@ def row(index: Index, at: datetime, *, seeded: bool = False) -> Minute:
     wait = health.longest_wait_seconds
     return Minute(
         at=at,
+        minute=epoch_minute(at),
         open=health.open,
         pending=health.pending,
         waiting=health.waiting,

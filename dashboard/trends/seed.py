@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from dashboard.trends.models import Minute
+from dashboard.trends.models import Minute, epoch_minute
 from dashboard.trends.record import minute_of
 
 BATCH = 1000
@@ -41,6 +41,7 @@ def minute(at: datetime, peak_open: int, shares: Mapping[str, float], names: Map
         members[uid] = [held, min(held, round(held * waiting / max(1, open_)))]
     return Minute(
         at=at,
+        minute=epoch_minute(at),
         open=open_,
         pending=min(open_, round(open_ * 0.2 + noise.uniform(-1, 1))),
         waiting=max(0, waiting),

@@ -54,6 +54,18 @@ def points(
     return " ".join(f"{x:.1f},{y:.1f}" for x, y in pairs)
 
 
+def coarser(values: Values, step: int) -> Values:
+    """One value per `step` slots, the largest kept in each (a peak stays visible); None
+    where none was kept: a chart needs no more points than it has pixels."""
+    if step <= 1:
+        return list(values)
+    found: list[float | None] = []
+    for first in range(0, len(values), step):
+        known = [v for v in values[first : first + step] if v is not None]
+        found.append(max(known) if known else None)
+    return found
+
+
 def top_of(*series: Values) -> float:
     """The y axis's top: the largest value shown, at least 1."""
     return max([v for values in series for v in values if v is not None] + [1.0])
@@ -87,10 +99,14 @@ CHART_W, CHART_H = 720, 220
 _PLOT = (44.0, 10.0, CHART_W - 54.0, CHART_H - 40.0)  # left, top, width, height
 
 
-def chart(lines: Sequence[Line], title: str, desc: str, hours: int = 24) -> SafeString:
-    """A day's chart: lines over `hours` hours (one slot a minute), an hour axis every three
-    hours, the y axis from 0 to the largest value; `title` and `desc` are its text."""
-    slots = max(len(line.values) for line in lines) if lines else hours * 60
+def chart(
+    lines: Sequence[Line], title: str, desc: str, hours: int = 24, step: int = 1
+) -> SafeString:
+    """A day's chart: lines over `hours` hours (one slot a minute, drawn `step` minutes a
+    point), an hour axis every three hours, the y axis from 0 to the largest value; `title`
+    and `desc` are its text."""
+    lines = [Line(line.name, coarser(line.values, step), line.css) for line in lines]
+    slots = max(len(line.values) for line in lines) if lines else hours * 60 // step
     top = top_of(*(line.values for line in lines))
     left, upper, width, height = _PLOT
     axis = format_html(
@@ -110,7 +126,7 @@ def chart(lines: Sequence[Line], title: str, desc: str, hours: int = 24) -> Safe
         '<text class="tick" x="{0}" y="{3}" text-anchor="middle">{4}</text>',
         (
             (
-                _f(left + hour * 60 / max(1, slots - 1) * width),
+                _f(left + hour / hours * width),
                 _f(upper),
                 _f(upper + height),
                 _f(upper + height + 18),

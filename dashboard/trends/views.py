@@ -85,7 +85,7 @@ def trends_csv(request: HttpRequest) -> HttpResponse:
     except BadDay as error:
         return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
     shown = series.day(day)
-    names = series.member_names(shown.rows)
+    names = shown.names
     ids = sorted(names, key=lambda uid: names[uid].lower())
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
