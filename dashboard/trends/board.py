@@ -37,12 +37,19 @@ def change(now: float | None, before: float | None, *, minutes: bool = False) ->
         return "", "no data 1 h ago"
     now, before = now or 0, before or 0  # nobody waiting: a wait of 0
     delta = round((now - before) / 60) if minutes else round(now - before)
-    unit = " min" if minutes else ""
-    if delta > 0:
-        return "up", f"▲ {delta}{unit} vs 1 h ago"
-    if delta < 0:
-        return "down", f"▼ {-delta}{unit} vs 1 h ago"
-    return "same", "same as 1 h ago"
+    if delta == 0:
+        return "same", "same as 1 h ago"
+    size_text = _size(abs(delta), minutes)
+    return (
+        ("up", f"▲ {size_text} vs 1 h ago") if delta > 0 else ("down", f"▼ {size_text} vs 1 h ago")
+    )
+
+
+def _size(size: int, minutes: bool) -> str:
+    """Short enough for a tile: "5", "12 min", "17 h"."""
+    if not minutes:
+        return str(size)
+    return f"{size} min" if size < 120 else f"{round(size / 60)} h"
 
 
 def _label(name: str, values: series.Values) -> str:

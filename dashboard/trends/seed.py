@@ -27,27 +27,38 @@ def rhythm(at: datetime) -> float:
     return busy * (0.45 if local.weekday() >= 5 else 1.0)
 
 
+def drift(at: datetime) -> float:
+    """A slow wander around 1 (about ±12 %): each day its own level, each hour its own
+    swell, never a jump from one minute to the next."""
+    t = at.timestamp() / 60
+    day = random.Random(int(t // 1440)).uniform(-0.08, 0.08)
+    return 1 + day + 0.03 * math.sin(t / 37) + 0.02 * math.sin(t / 9.7 + 1.3)
+
+
 def minute(at: datetime, peak_open: int, shares: Mapping[str, float], names: Mapping[str, str]):
     """One made-up minute: `peak_open` open conversations at the busiest time, split over
     the members by `shares` (fractions of the assigned ones)."""
-    noise = random.Random(int(at.timestamp()))
-    busy = rhythm(at) * (1 + noise.uniform(-0.06, 0.06))
+    busy = rhythm(at) * drift(at)
     open_ = max(0, round(peak_open * busy))
-    waiting = min(open_, round(open_ * (0.15 + 0.3 * busy) + noise.uniform(-1, 1)))
-    unassigned = min(open_, round(open_ * 0.12 + noise.uniform(0, 1.5)))
+    waiting = min(open_, round(open_ * (0.15 + 0.3 * busy)))
+    unassigned = min(open_, round(open_ * 0.12 * drift(at + timedelta(hours=5))))
     members = {}
     for uid, share in shares.items():
         held = round((open_ - unassigned) * share)
         members[uid] = [held, min(held, round(held * waiting / max(1, open_)))]
+    t = at.timestamp() / 60
     return Minute(
         at=at,
         minute=epoch_minute(at),
         open=open_,
-        pending=min(open_, round(open_ * 0.2 + noise.uniform(-1, 1))),
-        waiting=max(0, waiting),
+        pending=min(open_, round(open_ * 0.2 * drift(at + timedelta(hours=2)))),
+        waiting=waiting,
         unassigned=unassigned,
-        longest_wait=round(60 * (4 + 45 * busy + noise.uniform(0, 6))) if waiting > 0 else None,
-        failed=noise.choice((0, 0, 0, 0, 1, 1, 2, 3)) if busy > 0.4 else 0,
+        longest_wait=round(60 * (4 + 45 * busy) * drift(at + timedelta(hours=9)))
+        if waiting > 0
+        else None,
+        # A few failures in bursts while busy: a slow wave, not noise.
+        failed=max(0, round(3 * busy * math.sin(t / 23) ** 2 - 0.4)),
         members=members,
         names={uid: names.get(uid, uid) for uid in members},
         seeded=True,

@@ -96,7 +96,7 @@ def sparkline(values: Values, label: str, *, width: int = 200, height: int = 56)
 
 
 CHART_W, CHART_H = 720, 220
-_PLOT = (44.0, 10.0, CHART_W - 54.0, CHART_H - 40.0)  # left, top, width, height
+_PLOT = (52.0, 12.0, CHART_W - 80.0, CHART_H - 46.0)  # left, top, width, height
 
 
 def chart(
@@ -117,7 +117,7 @@ def chart(
         r=_f(left + width),
         b=_f(upper + height),
         tx=_f(left - 6),
-        ty=_f(upper + 10),
+        ty=_f(upper + 14),
         top=_number(top),
     )
     ticks = format_html_join(
@@ -129,7 +129,7 @@ def chart(
                 _f(left + hour / hours * width),
                 _f(upper),
                 _f(upper + height),
-                _f(upper + height + 18),
+                _f(upper + height + 26),
                 f"{hour:02d}:00",
             )
             for hour in range(0, hours + 1, 3)

@@ -22,6 +22,7 @@ EVERYONE = {
     "conversation": "/conversations/{conversation}/",
     "team": "/team/",
     "wallboard": "/wallboard/",
+    "trends": "/trends/",
     "empty list": "/?q=nobody-is-called-this",
     "404": "/conversations/no-such-conversation/",
 }

@@ -70,6 +70,7 @@ def test_refreshes_read_the_kept_minutes_once_a_minute_whatever_the_screens(flow
         (7, 7, False, ("same", "same as 1 h ago")),
         (None, 600, True, ("down", "▼ 10 min vs 1 h ago")),
         (5, None, False, ("", "no data 1 h ago")),
+        (17 * 3600, 60, True, ("up", "▲ 17 h vs 1 h ago")),
     ],
 )
 def test_the_change_against_an_hour_ago_in_words(now, before, minutes, said):
