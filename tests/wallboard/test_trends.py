@@ -84,3 +84,20 @@ def test_an_hour_ago_is_the_nearest_minute_within_two():
     values[240 - 1 - 60 - 1] = 4
     assert board.hour_ago(values) == 4
     assert board.hour_ago([None] * 173 + [1] * 3 + [None] * 64) is None
+
+
+def test_a_database_that_cannot_be_read_leaves_the_board_without_trends_not_broken(
+    flownally, client_as, monkeypatch
+):
+    from django.db import DatabaseError
+
+    client = client_as(VIEWER)  # signed in before the database "fails"
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("the database is down")
+
+    monkeypatch.setattr(board.series, "read", broken)
+    response = client.get("/wallboard/refresh/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-metric="open"' in html and '<svg class="spark"' not in html
