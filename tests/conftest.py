@@ -118,7 +118,10 @@ def _no_trends_kept(settings) -> None:
     """The refresher keeps a minute of trends after each walk: a database write from its
     thread, which would wait on the test's own transaction (SQLite's lock). Off unless a
     test turns it on (tests/trends/)."""
+    from dashboard.trends import series
+
     settings.TRENDS_KEEP_MINUTES = False
+    series.forget_process_state()  # the wallboard's copy of the last hours, kept a minute
 
 
 @pytest.fixture(autouse=True)

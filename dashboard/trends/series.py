@@ -69,10 +69,18 @@ def placed(rows: Iterable[Kept], first: int, count: int, value: Callable) -> Val
     return found
 
 
+_memo: tuple[int, dict[str, Values]] | None = None  # this process's copy for one minute
+
+
 def recent(now: datetime | None = None) -> dict[str, Values]:
     """Each number over the last RECENT_MINUTES minutes (the last slot is the current
-    minute): read from the database at most once a minute, whatever the screens."""
+    minute): read from the database at most once a minute for every screen and process
+    (the shared cache), and kept by each process for the minute (no cache read per refresh,
+    and at most one query a minute even while the shared cache is unreachable)."""
+    global _memo
     last = int((now or datetime.now(UTC)).timestamp() // 60)
+    if (memo := _memo) is not None and memo[0] == last:
+        return memo[1]
     key = RECENT_KEY.format(last)
     found = cache.get(key)
     if found is None:
@@ -83,7 +91,14 @@ def recent(now: datetime | None = None) -> dict[str, Values]:
             for name in NUMBERS
         }
         cache.set(key, found, timeout=120)
+    _memo = (last, found)
     return found
+
+
+def forget_process_state() -> None:
+    """Drop this process's copy of the last hours (tests)."""
+    global _memo
+    _memo = None
 
 
 @dataclass

@@ -62,6 +62,25 @@ def test_refreshes_read_the_kept_minutes_once_a_minute_whatever_the_screens(flow
     assert not [q for q in queries if "trends_minute" in q["sql"]]
 
 
+def test_while_the_shared_cache_is_unreachable_a_process_still_reads_once_a_minute(
+    flownally, client_as, monkeypatch
+):
+    client = client_as(VIEWER)
+    client.get("/wallboard/")
+    from django.core.cache import cache
+
+    read = cache.get
+    # Every read of the trends' shared copy misses (as when Redis is unreachable).
+    monkeypatch.setattr(
+        cache, "get", lambda key, *a, **k: None if key.startswith("trends:") else read(key, *a, **k)
+    )
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(3):
+            response = client.get("/wallboard/refresh/")
+            assert response.content.decode().count('<svg class="spark"') == 6
+    assert not [q for q in queries if "trends_minute" in q["sql"]]
+
+
 @pytest.mark.parametrize(
     ("now", "before", "minutes", "said"),
     [
