@@ -3,8 +3,9 @@ never a request thread. The row's minute is the one the walk began in.
 
 Three instances may each walk within one minute; the unique minute and an insert that
 ignores conflicts make the first row the minute's only one. Pruning needs no cron: when a
-minute on a multiple of PRUNE_EVERY is written, rows past TRENDS_RETENTION_DAYS go, in
-bounded batches. A database error never reaches the walk: it is logged, the minute lost.
+process keeps its first minute, and then one at least PRUNE_EVERY minutes after its last
+prune, rows past TRENDS_RETENTION_DAYS go, in bounded batches. A database error never
+reaches the walk: it is logged, the minute lost.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ PRUNE_BATCHES = 20  # per prune: a backlog is worked off over later prunes
 log = logging.getLogger(__name__)
 
 _last: datetime | None = None  # this process's last minute written (or found written)
+_pruned: datetime | None = None  # the minute at which this process last pruned
 
 
 def minute_of(epoch: float) -> datetime:
@@ -55,7 +57,7 @@ def record(index: Index) -> bool:
     """Keep `index`'s numbers for its minute unless that minute has a row; False when this
     process had kept that minute already (no query) or the database failed. Never raises
     for the database."""
-    global _last
+    global _last, _pruned
     if not settings.TRENDS_KEEP_MINUTES:
         return False
     at = minute_of(index.started_at)
@@ -68,7 +70,9 @@ def record(index: Index) -> bool:
             close_old_connections()
         Minute.objects.bulk_create([row(index, at)], ignore_conflicts=True)
         _last = at
-        if at.minute % PRUNE_EVERY == 0:
+        # Every PRUNE_EVERY minutes of walks, whatever minutes the walks fall on.
+        if _pruned is None or at - _pruned >= timedelta(minutes=PRUNE_EVERY):
+            _pruned = at
             prune(at)
     except Exception:  # the database, or a bug: the walk goes on either way
         log.exception("trends: the minute %s could not be kept", at.isoformat())
@@ -90,6 +94,6 @@ def prune(now: datetime | None = None) -> int:
 
 
 def forget_process_state() -> None:
-    """Forget the last minute written here (tests)."""
-    global _last
-    _last = None
+    """Forget the last minute written and pruned here (tests)."""
+    global _last, _pruned
+    _last = _pruned = None
