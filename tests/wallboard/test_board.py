@@ -211,6 +211,13 @@ def test_the_board_is_read_only(flownally, client_as):
     )
 
 
+def test_signed_in_the_failed_tile_opens_the_failed_deliveries(flownally, client_as):
+    html = client_as(VIEWER).get("/wallboard/").content.decode()
+    assert re.search(
+        r'<a class="tile[^"]*" href="/failed/"><span class="label">Failed</span>', html
+    )
+
+
 def test_signed_in_the_board_leads_back_and_its_waiting_rows_open_their_conversation(
     flownally, client_as
 ):
