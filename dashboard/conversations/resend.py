@@ -60,16 +60,31 @@ def content_of(message: Message) -> dict | None:
     return None
 
 
-def offers(failed: Iterable[tuple[str, str]], users: dict[str, str]) -> dict[str, dict]:
+def offers(
+    failed: Iterable[tuple[str, str]], users: dict[str, str], allowed: tuple[str, ...] = ()
+) -> dict[str, dict]:
     """Failed message ID -> what to show beside it: its resend, or why it cannot be resent,
-    or a fresh key for its button. `failed`: (message ID, content type) of failed outbound
-    messages. One query for them all."""
+    or a fresh key for its button (and a warning when the conversation takes only other
+    content now: `allowed`, its sendability, where known). `failed`: (message ID, content
+    type) of failed outbound messages. One query for them all."""
     failed = list(failed)
     done = resent([message_id for message_id, _ in failed], users)
     return {
-        message_id: {"resent": done.get(message_id), "why_not": why_not(kind), "key": new_key()}
+        message_id: {
+            "resent": done.get(message_id),
+            "why_not": why_not(kind),
+            "key": new_key(),
+            "warning": _warning(kind, allowed),
+        }
         for message_id, kind in failed
     }
+
+
+def _warning(kind: str, allowed: tuple[str, ...]) -> str:
+    if not allowed or kind in allowed:
+        return ""
+    takes = " or ".join(allowed)
+    return f"Flownally takes only {takes} here now, so it will refuse this {kind}: a template is needed (the reply box)."
 
 
 def resent_words(done: Resent) -> str:

@@ -219,6 +219,7 @@ def timeline_context(
             if m.delivery_status == "failed" and m.sender_type != "customer"
         ),
         users,
+        details.sendability.allowed_content_types,
     )
     resent = tuple(sorted(i for i, offer in offers.items() if offer["resent"]))
     age = stale_age(details, messages)

@@ -232,3 +232,46 @@ def test_the_timeline_offers_resend_beside_a_failed_message_then_says_who_resent
 def test_the_timeline_offers_no_resend_to_those_who_may_not_reply(sim, client_as):
     failed = _failed(sim, _text("Lead"))
     assert f"resend/{failed}/" not in client_as(TEAM_LEAD).get(ANNA).content.decode()
+
+
+def test_outside_the_window_the_timeline_warns_before_the_press(sim, client_as):
+    failed = _failed(sim, _text("Late"))
+    sim.advance(25 * 3600)
+    page = client_as(SUPERVISOR).get(ANNA).content.decode()
+    assert f'aria-describedby="resend-warning-{failed}"' in page
+    assert "Flownally takes only template here now, so it will refuse this text" in page
+
+
+def test_while_someone_else_resends_it_a_second_person_is_told_and_nothing_is_sent(sim, client_as):
+    from django.core.cache import cache
+
+    failed = _failed(sim, _text("Busy"))
+    cache.set(f"resend:{failed}", "someone-else-s-key", 60)
+    before = len(_messages(sim))
+    response = _resend(client_as(SUPERVISOR), failed, headers=HTMX)
+    assert response.status_code == 409
+    assert "Someone is resending this message right now" in response.content.decode()
+    assert len(_messages(sim)) == before
+
+
+def test_content_this_dashboard_does_not_know_is_not_offered_and_says_why():
+    from datetime import UTC, datetime
+
+    from dashboard.conversations import resend
+    from dashboard.flownally.models import Message, UnknownContent
+
+    message = Message(
+        "msg_01HV8Z2G8Z3H5M9K2S6A1N0P4",
+        REFERENCE_CONVERSATION_ID,
+        datetime.now(UTC),
+        None,
+        "user",
+        None,
+        UnknownContent("location"),
+        "failed",
+    )
+    assert resend.content_of(message) is None
+    offer = resend.offers([(message.id, "location")], {})[message.id]
+    assert offer["why_not"] == (
+        "A location message cannot be resent from here: this dashboard does not know how to send that kind."
+    )
