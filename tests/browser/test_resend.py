@@ -66,6 +66,30 @@ def test_pressed_twice_fast_on_the_timeline_it_sends_one_new_message(sign_in, si
     screenshot(page, "timeline-resent")
 
 
+def test_one_form_submitted_twice_at_once_sends_one_message(sign_in, sim, dashboard):
+    """Past the button's own guard (a page without JavaScript, a retrying proxy): the two
+    requests carry the form's one key, and only one new message is made."""
+    failed = _failed(sim, "Sent once, however often")
+    page = sign_in(SUPERVISOR)
+    page.goto(dashboard.url + ANNA)
+    before = len(_messages(sim))
+    statuses = page.evaluate(
+        """async (selector) => {
+            const form = document.querySelector(selector);
+            const post = () => fetch(form.action, {method: "POST", body: new FormData(form)});
+            const answers = await Promise.all([post(), post()]);
+            return answers.map((answer) => answer.status);
+        }""",
+        f"#resend-{failed} form",
+    )
+    assert all(status < 500 for status in statuses), statuses
+    assert len(_messages(sim)) == before + 1
+    made = AuditEntry.objects.filter(action="resend", outcome="ok").values_list(
+        "message_id", flat=True
+    )
+    assert len(set(made)) == 1
+
+
 def test_the_failed_page_lists_it_and_resends_it_in_place(sign_in, sim, dashboard, settings):
     settings.WALLBOARD_FAILED_SCAN = 200
     failed = _failed(sim, "Your parcel is at the door")
