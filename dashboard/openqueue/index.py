@@ -42,6 +42,9 @@ class Index:
     failed_deliveries: int
     started_at: float  # epoch seconds, when the walk began: every process agrees on it
     finished_at: float
+    # Failed outbound messages (each with .message_id and .conversation_id): filled by the
+    # failed-deliveries branch; empty until then.
+    failed: tuple = ()
 
     @property
     def walk_seconds(self) -> float:
