@@ -19,11 +19,12 @@ from dashboard.openqueue import reading
 STATE = "alerts/state.html#alert-state"
 
 
-def current_state() -> AlertState | None:
+def current_state(*, keep_walked: bool = True) -> AlertState | None:
     """The alert state from the index in memory, or None while there is none or it is stale
     (a browser then keeps its last count rather than flash to zero). Never waits for a
-    walk; marks the index wanted, as a page showing it would."""
-    queue = reading.current(wait=0)
+    walk. A poll keeps the index walked, as a page showing it does; a page's first render
+    only peeks, so loading a page costs Flownally nothing by itself."""
+    queue = reading.current(wait=0) if keep_walked else reading.peek()
     if queue.index is None or queue.stale:
         return None
     return alert_state(queue.index, timezone.now(), settings.WAIT_ALERT_MINUTES)

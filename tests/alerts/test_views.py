@@ -160,3 +160,20 @@ def test_the_preference_page_is_for_who_may_view_conversations(walked, client, c
     assert client.get("/alerts/").status_code == 302
     assert client_as(None).post("/alerts/", {"sound": "on"}).status_code == 403
     assert not AlertPreference.objects.exists()
+
+
+def test_the_poll_reads_no_preference_or_anything_else_from_the_database(walked, client_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_as(TEAM_LEAD)
+    client.get(STATE)  # the session and the user, once
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(STATE).status_code == 200
+    touched = [q["sql"] for q in queries if "alerts_" in q["sql"]]
+    assert touched == [] and len(queries) <= 2, [q["sql"] for q in queries]
+
+
+def test_no_poll_when_alerts_poll_seconds_is_zero(walked, client_as, settings):
+    settings.ALERTS_POLL_SECONDS = 0
+    assert "alert-state" not in client_as(TEAM_LEAD).get("/").content.decode()

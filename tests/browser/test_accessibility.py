@@ -21,6 +21,7 @@ EVERYONE = {
     "list": "/",
     "conversation": "/conversations/{conversation}/",
     "team": "/team/",
+    "alerts": "/alerts/",
     "wallboard": "/wallboard/",
     "empty list": "/?q=nobody-is-called-this",
     "404": "/conversations/no-such-conversation/",
