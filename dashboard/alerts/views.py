@@ -27,7 +27,20 @@ def current_state(*, keep_walked: bool = True) -> AlertState | None:
     queue = reading.current(wait=0) if keep_walked else reading.peek()
     if queue.index is None or queue.stale:
         return None
-    return alert_state(queue.index, timezone.now(), settings.WAIT_ALERT_MINUTES)
+    global _memo
+    now = timezone.now()
+    key = (queue.index.started_at, int(now.timestamp()), settings.WAIT_ALERT_MINUTES)
+    memo = _memo
+    if memo is not None and memo[0] == key:
+        return memo[1]
+    found = alert_state(queue.index, now, settings.WAIT_ALERT_MINUTES)
+    _memo = (key, found)
+    return found
+
+
+# Every open tab polls: the state is worked out once per index and second in a process
+# (10 ms at 10,000 open conversations), not once per poll.
+_memo: tuple[tuple[float, int, int], AlertState] | None = None
 
 
 @require_GET
