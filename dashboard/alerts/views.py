@@ -15,6 +15,7 @@ from dashboard.accounts.roles import perm
 from dashboard.alerts.models import AlertPreference
 from dashboard.alerts.state import AlertState, alert_state
 from dashboard.openqueue import reading
+from dashboard.openqueue.index import Index
 
 STATE = "alerts/state.html#alert-state"
 
@@ -29,18 +30,18 @@ def current_state(*, keep_walked: bool = True) -> AlertState | None:
         return None
     global _memo
     now = timezone.now()
-    key = (queue.index.started_at, int(now.timestamp()), settings.WAIT_ALERT_MINUTES)
+    key = (int(now.timestamp()), settings.WAIT_ALERT_MINUTES)
     memo = _memo
-    if memo is not None and memo[0] == key:
-        return memo[1]
+    if memo is not None and memo[0] is queue.index and memo[1] == key:
+        return memo[2]
     found = alert_state(queue.index, now, settings.WAIT_ALERT_MINUTES)
-    _memo = (key, found)
+    _memo = (queue.index, key, found)
     return found
 
 
 # Every open tab polls: the state is worked out once per index and second in a process
 # (10 ms at 10,000 open conversations), not once per poll.
-_memo: tuple[tuple[float, int, int], AlertState] | None = None
+_memo: tuple[Index, tuple[int, int], AlertState] | None = None
 
 
 @require_GET

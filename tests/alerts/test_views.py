@@ -177,3 +177,21 @@ def test_the_poll_reads_no_preference_or_anything_else_from_the_database(walked,
 def test_no_poll_when_alerts_poll_seconds_is_zero(walked, client_as, settings):
     settings.ALERTS_POLL_SECONDS = 0
     assert "alert-state" not in client_as(TEAM_LEAD).get("/").content.decode()
+
+
+def test_the_poll_lists_each_failed_delivery_by_its_message(walked, client_as):
+    from dataclasses import replace
+
+    from tests.alerts.test_state import Failed
+
+    current = reading.current().index
+    assert current is not None
+    victim = current.conversations[0]
+    index.store(replace(current, failed=(Failed("msg_01FAILED", victim.id),)))
+    html = client_as(TEAM_LEAD).get(STATE).content.decode()
+    assert "failed:msg_01FAILED" in keys(html)
+    assert (
+        f'<a href="/conversations/{victim.id}/" data-key="failed:msg_01FAILED" data-kind="failed"'
+        in html
+    )
+    assert "was not delivered" in html

@@ -136,3 +136,14 @@ def test_one_notification_per_new_crossing_none_for_what_was_known(sign_in, lagg
     with page.expect_response(lambda r: "/alerts/state/" in r.url):
         pass
     assert page.evaluate("window.__notes.length") == 0  # a new page: all of it was known
+
+
+def test_the_preference_page_says_plainly_when_the_browser_blocks_notifications(sign_in, dashboard):
+    page = sign_in(VIEWER)
+    page.goto(f"{dashboard.url}/alerts/")
+    # Nobody granted this origin notifications: headless Chromium refuses at once.
+    page.get_by_label("A desktop notification").check()
+    expect(page.locator("#alert-permission")).to_contain_text(
+        "Your browser blocks notifications from this dashboard"
+    )
+    expect(page.get_by_label("A desktop notification")).not_to_be_checked()
