@@ -195,3 +195,12 @@ def test_the_poll_lists_each_failed_delivery_by_its_message(walked, client_as):
         in html
     )
     assert "was not delivered" in html
+
+
+def test_a_kiosk_screen_carries_no_poll(walked, client):
+    from dashboard.wallboard.models import KioskLink
+
+    _, token = KioskLink.create("Support room TV", None)
+    board = client.get(f"/wallboard/k/{token}/")
+    assert board.status_code == 200
+    assert "alert-state" not in board.content.decode()
