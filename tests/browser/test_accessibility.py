@@ -22,6 +22,7 @@ EVERYONE = {
     "conversation": "/conversations/{conversation}/",
     "team": "/team/",
     "failed deliveries": "/failed/",
+    "alerts": "/alerts/",
     "wallboard": "/wallboard/",
     "empty list": "/?q=nobody-is-called-this",
     "404": "/conversations/no-such-conversation/",
