@@ -21,6 +21,8 @@ EVERYONE = {
     "list": "/",
     "conversation": "/conversations/{conversation}/",
     "team": "/team/",
+    "failed deliveries": "/failed/",
+    "alerts": "/alerts/",
     "wallboard": "/wallboard/",
     "trends": "/trends/",
     "empty list": "/?q=nobody-is-called-this",
