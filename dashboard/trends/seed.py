@@ -74,17 +74,50 @@ def minutes(now: datetime, days: int) -> Iterator[datetime]:
         at += timedelta(minutes=1)
 
 
+SCALED = ("open", "pending", "waiting", "unassigned", "longest_wait")
+
+
 def seed(
-    now: datetime, days: int, peak_open: int, shares: Mapping[str, float], names: Mapping[str, str]
+    now: datetime,
+    days: int,
+    peak_open: int,
+    shares: Mapping[str, float],
+    names: Mapping[str, str],
+    *,
+    live: Mapping[str, float | None] | None = None,
 ) -> int:
-    """Insert the made-up minutes the table lacks; how many there were to insert."""
+    """Insert the made-up minutes the table lacks; how many there were to insert.
+
+    `live`: the numbers the queue holds now (open, pending, …). Each number's made-up line
+    is then scaled to end at it, so the history meets the first kept minute instead of
+    jumping to it (the wallboard's "vs 1 h ago" compares the two)."""
+    factors = _factors(minute(minute_of(now.timestamp()), peak_open, shares, names), live or {})
     count, batch = 0, []
     for at in minutes(now, days):
-        batch.append(minute(at, peak_open, shares, names))
+        batch.append(_scaled(minute(at, peak_open, shares, names), factors))
         if len(batch) == BATCH:
             count += _insert(batch)
             batch = []
     return count + _insert(batch)
+
+
+def _factors(reference: Minute, live: Mapping[str, float | None]) -> dict[str, float]:
+    """Per number, what turns the made-up value of the current minute into the live one."""
+    factors = {}
+    for name in SCALED:
+        made_up, now = getattr(reference, name), live.get(name)
+        if now is not None and made_up:
+            factors[name] = now / made_up
+    return factors
+
+
+def _scaled(row: Minute, factors: Mapping[str, float]) -> Minute:
+    for name, factor in factors.items():
+        if (value := getattr(row, name)) is not None:
+            setattr(row, name, round(value * factor))
+    held, waited = factors.get("open", 1.0), factors.get("waiting", 1.0)
+    row.members = {uid: [round(o * held), round(w * waited)] for uid, (o, w) in row.members.items()}
+    return row
 
 
 def _insert(batch: list[Minute]) -> int:

@@ -53,3 +53,18 @@ def test_the_command_refuses_without_debug(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("seed_trends")
+
+
+def test_the_history_ends_at_what_the_queue_holds_now():
+    """Else the wallboard's first kept minute jumps from the made-up line ("▲ 188 vs 1 h
+    ago" in a demo started at night with 223 open)."""
+    live = {"open": 223, "pending": 87, "waiting": 198, "unassigned": 78, "longest_wait": 120_000}
+    shares = seed.shares_of({"usr_a": 5}, ["usr_a", "usr_b"])
+    seed.seed(NOW, 1, 40, shares, {}, live=live)
+    last = Minute.objects.last()
+    assert last is not None
+    for name, value in live.items():
+        assert abs(getattr(last, name) - value) <= 0.05 * value, name  # one minute earlier
+    hour_ago = Minute.objects.get(at=last.at - timedelta(hours=1))
+    assert 0.5 * live["open"] < hour_ago.open < 1.5 * live["open"]
+    assert sum(o for o, _ in last.members.values()) <= live["open"]

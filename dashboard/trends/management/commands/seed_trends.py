@@ -31,5 +31,13 @@ class Command(BaseCommand):
         shares = seed.shares_of(per_member, members)
         days = options["days"]
         assert isinstance(days, int)
-        added = seed.seed(timezone.now(), days, max(1, found.health.open), shares, found.users)
+        health = found.health
+        live = {
+            "open": health.open,
+            "pending": health.pending,
+            "waiting": health.waiting,
+            "unassigned": health.unassigned,
+            "longest_wait": health.longest_wait_seconds,
+        }
+        added = seed.seed(timezone.now(), days, max(1, health.open), shares, found.users, live=live)
         self.stdout.write(f"Trends: {added} seeded minutes added ({days} days of demo history).")
