@@ -4,14 +4,22 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import permission_required
+from django.core.cache import cache as shared
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from dashboard.accounts.members import flownally_user_id
 from dashboard.accounts.roles import perm
+from dashboard.conversations import presence
 from dashboard.conversations.panel import panel_forms
-from dashboard.conversations.timeline import header_context, latest, remember, timeline_context
+from dashboard.conversations.timeline import (
+    header_context,
+    here,
+    latest,
+    remember,
+    timeline_context,
+)
 from dashboard.core.htmx import HtmxHttpRequest
 from dashboard.core.upstream import describe
 from dashboard.flownally import client, directory
@@ -58,6 +66,9 @@ def render_detail(
     context.update(header_context(details, inboxes, users), problem=None, before=before)
     if not before:
         remember(conversation_id, generations, context, messages)
+    if context["live"]:
+        roster = shared.get(presence.key(conversation_id))
+        context.update(presence.bar(here(request, conversation_id, roster)))
     newest = messages.items[0].id if messages.items and not before else None
     context.update(panel_forms(details, newest, users, bound, me=flownally_user_id(request.user)))
     return render(request, "conversations/detail.html", context, status=status)
