@@ -70,7 +70,7 @@ def _attempt(
             conversation_id, request.user, request.POST.get("confirm")
         )
     ):
-        form.conflict = conflict  # type: ignore[attr-defined]
+        form.conflict = conflict
         return form, False  # nothing sent, nothing audited: the same key goes again
     key = form.cleaned_data["idempotency_key"]
     summary = form.summary() if hasattr(form, "summary") else ""

@@ -42,18 +42,15 @@ def unconfirmed(
     window = settings.CONFLICT_WINDOW_SECONDS
     if window <= 0:
         return None
-    latest = (
-        AuditEntry.objects.filter(
-            conversation_id=conversation_id,
-            action__in=CONFLICTING,
-            outcome=AuditEntry.Outcome.OK,
-            at__gte=timezone.now() - timedelta(seconds=window),
-        )
-        .exclude(user_id=user.pk)
-        .select_related("user")
-        .order_by("-id")
-        .first()
+    found = AuditEntry.objects.filter(
+        conversation_id=conversation_id,
+        action__in=CONFLICTING,
+        outcome=AuditEntry.Outcome.OK,
+        at__gte=timezone.now() - timedelta(seconds=window),
     )
+    if user.pk is not None:
+        found = found.exclude(user_id=user.pk)
+    latest = found.select_related("user").order_by("-id").first()
     if latest is None or confirmed == str(latest.id):
         return None
     return latest

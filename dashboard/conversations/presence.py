@@ -18,6 +18,10 @@ The page carries what its bar shows as a short fingerprint (`p`, sent with every
 when the people there change, the next poll answers with the bar (swapped out of band)
 even if the timeline has no news. A viewer never sees themself. A poll without `p` (a
 client that shows no bar) is still counted as there, never answered for it.
+
+A page that is left says so as it goes (`conversation_left`, a beacon from live.js), so
+the others see it at their next poll; when it cannot (a crash, a lost network), the
+entry's end does the same a little later.
 """
 
 from __future__ import annotations
@@ -25,10 +29,15 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
+from django.contrib.auth.decorators import permission_required
 from django.core.cache import cache as shared
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.text import get_text_list
+from django.views.decorators.http import require_POST
 
-from dashboard.flownally import cache
+from dashboard.accounts.roles import perm
+from dashboard.flownally import cache, client
+from dashboard.flownally.errors import NotFound
 
 REFRESH_POLLS = 1.5  # own entry rewritten when older than this many poll intervals
 LIFETIME_POLLS = 3.5  # ... and counts this long after it was written
@@ -109,3 +118,15 @@ def bar(names: list[str]) -> dict:
         verb = "is" if len(names) == 1 else "are"
         words = f"{get_text_list(names, 'and')} {verb} here too."
     return {"presence_words": words, "presence": fingerprint(names)}
+
+
+@require_POST
+@permission_required(perm("view_conversations"), raise_exception=True)
+def conversation_left(request: HttpRequest, conversation_id: str) -> HttpResponse:
+    """The page was left: out of the roster now, not at the entry's end."""
+    try:
+        conversation_id = client.valid_id("cnv", conversation_id)
+    except NotFound:
+        raise Http404("No such conversation") from None
+    gone(conversation_id, request.user.pk)
+    return HttpResponse(status=204)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard.conversations import actions, detail, export, listing, media, new_message, timeline
+from dashboard.conversations import actions, detail, export, listing, media, new_message, presence, timeline
 
 # Any segment reaches the views; the client refuses IDs without the contract's format (404).
 ONE = "conversations/<str:conversation_id>/"
@@ -12,6 +12,7 @@ urlpatterns = [
     path("media/<str:tenant_id>/uploads/<str:media_id>", media.media_file, name="media_file"),
     path(ONE, detail.conversation_detail, name="conversation"),
     path(f"{ONE}timeline/", timeline.conversation_timeline, name="conversation_timeline"),
+    path(f"{ONE}left/", presence.conversation_left, name="conversation_left"),
     path(f"{ONE}reply/", actions.reply, name="conversation_reply"),
     path(f"{ONE}reassign/", actions.reassign, name="conversation_reassign"),
     path(f"{ONE}close/", actions.close, name="conversation_close"),

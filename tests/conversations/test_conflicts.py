@@ -117,7 +117,9 @@ def test_a_reaction_is_no_reason_to_ask(marta, ola, flownally):
     assert _reply(marta).status_code == 200
 
 
-@pytest.mark.parametrize("confirm", ["", "yes", "-1", "0", "9" * 40, "1 OR 1=1", "\x00", "é" * 5000])
+@pytest.mark.parametrize(
+    "confirm", ["", "yes", "-1", "0", "9" * 40, "1 OR 1=1", "\x00", "é" * 5000]
+)
 def test_a_confirm_that_names_no_entry_asks_again(marta, ola, flownally, confirm):
     _acted(ola)
     assert _reply(marta, confirm=confirm).status_code == 409

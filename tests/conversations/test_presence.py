@@ -180,7 +180,7 @@ def test_a_fast_polling_page_gets_the_bar_too(open_as, flownally, settings):
 
 def test_the_bar_is_a_polite_live_region(open_as):
     marta = open_as(SUPERVISOR, "marta")
-    assert re.search(r'<div id="presence" class="presence" role="status"', marta.text)
+    assert re.search(r'<div id="presence" class="presence" role="status" data-left="', marta.text)
 
 
 @pytest.fixture
@@ -225,3 +225,17 @@ def test_with_redis_unreachable_the_page_works_and_names_nobody(open_as, setting
     assert "here too" not in marta.text
     assert ola.poll().status_code in (200, 204)
     assert "here too" not in ola.poll().content.decode()
+
+
+def test_a_page_that_says_it_was_left_drops_out_at_once(open_as):
+    ola = open_as(TEAM_LEAD, "ola")
+    marta = open_as(SUPERVISOR, "marta")
+    assert _bar(ola.poll()) == "marta (supervisor) is here too."
+    assert marta.client.post(f"{PAGE}left/").status_code == 204
+    assert _bar(ola.poll()) == ""
+
+
+def test_leaving_a_malformed_or_unknown_id_is_a_plain_404(open_as):
+    marta = open_as(SUPERVISOR, "marta")
+    assert marta.client.post("/conversations/not-an-id/left/").status_code == 404
+    assert marta.client.get(f"{PAGE}left/").status_code == 405
