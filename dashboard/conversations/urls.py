@@ -1,6 +1,15 @@
 from django.urls import path
 
-from dashboard.conversations import actions, detail, export, listing, media, new_message, presence, timeline
+from dashboard.conversations import (
+    actions,
+    detail,
+    export,
+    listing,
+    media,
+    new_message,
+    presence,
+    timeline,
+)
 
 # Any segment reaches the views; the client refuses IDs without the contract's format (404).
 ONE = "conversations/<str:conversation_id>/"
