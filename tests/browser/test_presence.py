@@ -12,6 +12,7 @@ from dashboard.accounts.models import AuditEntry
 from dashboard.accounts.roles import SUPERVISOR
 from dashboard.simulator.seed import REFERENCE_CONVERSATION_ID
 from tests.support.accounts import PASSWORD
+from tests.support.axe import describe, severe_violations
 from tests.support.browser import screenshot
 
 pytestmark = pytest.mark.browser
@@ -47,6 +48,7 @@ def test_two_supervisors_see_each_other_and_not_after_one_closes_the_page(
     expect(marta.locator("#presence")).to_have_text("● ola (supervisor) is here too.")
     expect(marta.locator("#presence")).to_have_attribute("role", "status")
     screenshot(marta, "conversation-presence")
+    assert not (found := severe_violations(marta)), describe(found)
     ola.close()  # the tab is closed: no word from it, its entry runs out
     expect(marta.locator("#presence")).to_have_text("", timeout=8_000)
 
@@ -74,6 +76,7 @@ def test_someone_elses_reply_a_moment_ago_is_asked_about_first(dashboard, page, 
     expect(prompt).to_contain_text("ola (supervisor) replied")
     expect(prompt).to_contain_text("Nothing was sent yet.")
     screenshot(marta, "conversation-confirm")
+    assert not (found := severe_violations(marta)), describe(found)
     prompt.get_by_role("link", name="Cancel").click()
     expect(prompt).to_have_count(0)
     expect(marta.get_by_role("textbox", name="Message")).to_have_value("I will take this one")
