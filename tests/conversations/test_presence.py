@@ -239,3 +239,21 @@ def test_leaving_a_malformed_or_unknown_id_is_a_plain_404(open_as):
     marta = open_as(SUPERVISOR, "marta")
     assert marta.client.post("/conversations/not-an-id/left/").status_code == 404
     assert marta.client.get(f"{PAGE}left/").status_code == 405
+
+
+@pytest.mark.parametrize("hostile", ["", "x" * 5000, "<script>", "é\u202e", "0" * 12])
+def test_a_made_up_bar_fingerprint_just_gets_the_bar(open_as, hostile):
+    ola = open_as(TEAM_LEAD, "ola")
+    ola.p = hostile
+    answer = ola.poll()
+    assert answer.status_code == 200 and _bar(answer) == ""
+    assert "<script>" not in answer.content.decode()
+    assert ola.poll().status_code == 204
+
+
+def test_the_wallboard_counts_nobody_as_here(open_as, make_user):
+    ola = open_as(TEAM_LEAD, "ola")
+    screen = Client()
+    screen.force_login(make_user(VIEWER, "tv"))
+    assert screen.get("/wallboard/").status_code == 200
+    assert ola.poll().status_code == 204  # nobody new
