@@ -22,7 +22,7 @@ from dashboard.conversations.timeline import (
 )
 from dashboard.core.htmx import HtmxHttpRequest
 from dashboard.core.upstream import describe
-from dashboard.flownally import client, directory
+from dashboard.flownally import cache, client, directory
 from dashboard.flownally.errors import FlownallyError, NotFound, ValidationFailed
 
 
@@ -68,7 +68,9 @@ def render_detail(
         remember(conversation_id, generations, context, messages)
     if context["live"]:
         roster = shared.get(presence.key(conversation_id))
-        context.update(presence.bar(here(request, conversation_id, roster)))
+        page = cache.now()  # this page's own stamp: its beacon removes no newer page
+        context.update(presence.bar(here(request, conversation_id, roster, page)))
+        context["presence_page"] = repr(page)
     newest = messages.items[0].id if messages.items and not before else None
     context.update(panel_forms(details, newest, users, bound, me=flownally_user_id(request.user)))
     return render(request, "conversations/detail.html", context, status=status)

@@ -1,7 +1,7 @@
 """Who else has a conversation open now, told by the timeline polls already made.
 
 Each conversation has one roster in the shared cache: account ID -> (how others see it
-named, when it was last seen). A viewer's poll reads it in the round trip it makes anyway
+named, when it was last seen, when the newest of its pages there was loaded). A viewer's poll reads it in the round trip it makes anyway
 (quiet_poll's get_many, or the whole stack's), and writes its own entry back only when
 that entry is older than REFRESH_POLLS poll intervals: about every other poll, one cache
 write. Entries count for LIFETIME_POLLS intervals after they were written, so a viewer
@@ -19,19 +19,22 @@ when the people there change, the next poll answers with the bar (swapped out of
 even if the timeline has no news. A viewer never sees themself. A poll without `p` (a
 client that shows no bar) is still counted as there, never answered for it.
 
-A page that is left says so as it goes (`conversation_left`, a beacon from live.js), so
-the others see it at their next poll; when it cannot (a crash, a lost network), the
-entry's end does the same a little later.
+A page that is left says so as it goes (`conversation_left`, a beacon from live.js, with
+when that page was loaded), so the others see it at their next poll; when it cannot (a
+crash, a lost network), the entry's end does the same a little later. A beacon from a page
+older than the account's newest one there is ignored: a reload (whose beacon comes after
+the new page was served) or closing one of two tabs leaves the person there.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 
 from django.conf import settings
 from django.contrib.auth.decorators import permission_required
 from django.core.cache import cache as shared
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils.text import get_text_list
 from django.views.decorators.http import require_POST
 
@@ -55,6 +58,15 @@ def _roster(found: object) -> dict:
     return found if isinstance(found, dict) else {}
 
 
+def _entry(roster: object, pk: object) -> tuple | None:
+    entry = _roster(roster).get(pk)
+    return entry if _valid(entry) else None
+
+
+def _valid(entry: object) -> bool:
+    return isinstance(entry, tuple) and len(entry) == 3
+
+
 def others(roster: object, me: object, now: float | None = None) -> list[str]:
     """How the others there now are named, sorted (never `me`, never an expired entry)."""
     now = cache.now() if now is None else now
@@ -62,7 +74,7 @@ def others(roster: object, me: object, now: float | None = None) -> list[str]:
     return sorted(
         entry[0]
         for pk, entry in _roster(roster).items()
-        if pk != me and isinstance(entry, tuple) and len(entry) == 2 and entry[1] > since
+        if pk != me and _valid(entry) and entry[1] > since
     )
 
 
@@ -77,35 +89,41 @@ def shows_latest(roster: object, me: object, shown: str | None) -> bool:
 
 def own_name(roster: object, me: object) -> str | None:
     """The name `me` was last written with (so a quick poll can rewrite it as it is)."""
-    entry = _roster(roster).get(me)
-    return entry[0] if isinstance(entry, tuple) and len(entry) == 2 else None
+    entry = _entry(roster, me)
+    return entry[0] if entry else None
 
 
 def due(roster: object, me: object) -> bool:
     """`me`'s entry must be written again (missing, or older than REFRESH_POLLS)."""
-    entry = _roster(roster).get(me)
-    if not (isinstance(entry, tuple) and len(entry) == 2):
-        return True
-    return cache.now() - entry[1] >= REFRESH_POLLS * _interval()
+    entry = _entry(roster, me)
+    return entry is None or cache.now() - entry[1] >= REFRESH_POLLS * _interval()
 
 
-def seen(conversation_id: str, roster: object, me: object, name: str) -> None:
-    """Write `me` into the roster read (one cache write), dropping expired entries."""
+def seen(
+    conversation_id: str, roster: object, me: object, name: str, page: float | None = None
+) -> None:
+    """Write `me` into the roster read (one cache write), dropping expired entries; `page`:
+    a page of theirs loaded then (else the newest one known is kept)."""
     now = cache.now()
     since = now - LIFETIME_POLLS * _interval()
     kept = {
         pk: entry
         for pk, entry in _roster(roster).items()
-        if pk != me and isinstance(entry, tuple) and len(entry) == 2 and entry[1] > since
+        if pk != me and _valid(entry) and entry[1] > since
     }
-    kept[me] = (name, now)
+    if page is None:
+        own = _entry(roster, me)
+        page = own[2] if own else now
+    kept[me] = (name, now, page)
     shared.set(key(conversation_id), kept, LIFETIME_POLLS * _interval())
 
 
-def gone(conversation_id: str, me: object) -> None:
-    """`me` left the page (it said so as it went): others see it at their next poll."""
+def gone(conversation_id: str, me: object, page: float) -> None:
+    """`me` left the page loaded at `page` (it said so as it went): others see it at their
+    next poll, unless a newer page of theirs is there."""
     roster = _roster(shared.get(key(conversation_id)))
-    if me in roster:
+    own = _entry(roster, me)
+    if own and own[2] <= page:
         del roster[me]
         shared.set(key(conversation_id), roster, LIFETIME_POLLS * _interval())
 
@@ -128,5 +146,11 @@ def conversation_left(request: HttpRequest, conversation_id: str) -> HttpRespons
         conversation_id = client.valid_id("cnv", conversation_id)
     except NotFound:
         raise Http404("No such conversation") from None
-    gone(conversation_id, request.user.pk)
+    try:
+        page = float(request.POST.get("page", ""))
+    except ValueError:
+        return HttpResponseBadRequest("Which page was left is not said.")
+    if not math.isfinite(page):
+        return HttpResponseBadRequest("Which page was left is not said.")
+    gone(conversation_id, request.user.pk, page)
     return HttpResponse(status=204)

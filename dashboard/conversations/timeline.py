@@ -204,11 +204,15 @@ def _latest_for_poll(conversation_id: str) -> tuple[object, tuple, object, objec
     return known, generations, found.get(keys[-1]), found.get(presence.key(conversation_id))
 
 
-def here(request: HtmxHttpRequest, conversation_id: str, roster: object) -> list[str]:
-    """Count this viewer there (a write when due) and name the others there now."""
+def here(
+    request: HtmxHttpRequest, conversation_id: str, roster: object, page: float | None = None
+) -> list[str]:
+    """Count this viewer there (a write when due, or for a `page` just loaded) and name the
+    others there now."""
     me = request.user.pk
-    if presence.due(roster, me):
-        presence.seen(conversation_id, roster, me, who(request.user))  # type: ignore[arg-type]
+    if page is not None or presence.due(roster, me):
+        name = who(request.user)  # type: ignore[arg-type]
+        presence.seen(conversation_id, roster, me, name, page)
     return presence.others(roster, me)
 
 

@@ -63,8 +63,9 @@ setInterval(() => {
 window.addEventListener("pagehide", () => {
   const bar = document.getElementById("presence");
   const headers = document.body.getAttribute("hx-headers");
-  if (!bar || !bar.dataset.left || !headers || !navigator.sendBeacon) return;
+  if (!bar || !bar.dataset.left || !bar.dataset.page || !headers || !navigator.sendBeacon) return;
   const body = new FormData();
   body.append("csrfmiddlewaretoken", JSON.parse(headers)["X-CSRFToken"]);
+  body.append("page", bar.dataset.page); // a reload's beacon must not remove the new page
   navigator.sendBeacon(bar.dataset.left, body);
 });

@@ -31,6 +31,10 @@ class Viewer:
         assert page.status_code == 200
         self.text = page.content.decode()
         self.v, self.p = page.context["fingerprint"], page.context["presence"]
+        self.page = page.context["presence_page"]  # when the page was loaded (its beacon says)
+
+    def leave(self):
+        return self.client.post(f"{PAGE}left/", {"page": self.page})
 
     def poll(self):
         response = self.client.get(POLL, {"v": self.v, "p": self.p}, headers=HTMX)
@@ -62,8 +66,8 @@ def _bar(response) -> str:
 def _age(user_pk: int, seconds: float) -> None:
     """Make this viewer's entry as old as if written `seconds` ago."""
     roster = cache.get(KEY)
-    name, at = roster[user_pk]
-    roster[user_pk] = (name, at - seconds)
+    name, at, page = roster[user_pk]
+    roster[user_pk] = (name, at - seconds, page)
     cache.set(KEY, roster, 60)
 
 
@@ -231,14 +235,41 @@ def test_a_page_that_says_it_was_left_drops_out_at_once(open_as):
     ola = open_as(TEAM_LEAD, "ola")
     marta = open_as(SUPERVISOR, "marta")
     assert _bar(ola.poll()) == "marta (supervisor) is here too."
-    assert marta.client.post(f"{PAGE}left/").status_code == 204
+    assert marta.leave().status_code == 204
     assert _bar(ola.poll()) == ""
+
+
+def test_a_reload_whose_beacon_comes_after_the_new_page_stays(open_as):
+    ola = open_as(TEAM_LEAD, "ola")
+    marta = open_as(SUPERVISOR, "marta")
+    assert _bar(ola.poll()) == "marta (supervisor) is here too."
+    reloaded = Viewer(marta.client)  # the new page is served first...
+    assert marta.leave().status_code == 204  # ... then the old one's beacon arrives
+    assert ola.poll().status_code == 204  # Marta never left
+    assert reloaded.leave().status_code == 204
+    assert _bar(ola.poll()) == ""
+
+
+def test_closing_the_older_of_two_tabs_leaves_the_person_there(flownally, open_as, make_user):
+    ola = open_as(TEAM_LEAD, "ola")
+    marta = make_user(SUPERVISOR, "marta")
+    tabs = []
+    for _ in range(2):
+        client = Client()
+        client.force_login(marta)
+        tabs.append(Viewer(client))
+    assert _bar(ola.poll()) == "marta (supervisor) is here too."
+    tabs[0].leave()
+    assert ola.poll().status_code == 204
 
 
 def test_leaving_a_malformed_or_unknown_id_is_a_plain_404(open_as):
     marta = open_as(SUPERVISOR, "marta")
     assert marta.client.post("/conversations/not-an-id/left/").status_code == 404
     assert marta.client.get(f"{PAGE}left/").status_code == 405
+    for page in ("", "soon", "nan", "inf", "1e999", "é" * 1000):
+        assert marta.client.post(f"{PAGE}left/", {"page": page}).status_code == 400
+    assert presence.own_name(cache.get(KEY), _pk("marta")) == "marta (supervisor)"  # still there
 
 
 @pytest.mark.parametrize("hostile", ["", "x" * 5000, "<script>", "é\u202e", "0" * 12])
