@@ -149,13 +149,21 @@ def _until_recovered(rig: Rig, timeout: float = 60) -> None:
         time.sleep(0.5)
 
 
-def _health_while(base: str, busy: Callable[[], bool], timeout: float) -> list[Sample]:
-    """/healthz asked again and again (a new connection each time) while `busy()`."""
-    samples = []
-    while busy():
-        samples.append(get(Target("healthz", f"{base}/healthz"), timeout=timeout))
-        time.sleep(0.2)
-    return samples
+def _health_while(
+    bases: list[str], busy: Callable[[], bool], timeout: float
+) -> dict[str, list[Sample]]:
+    """/healthz at each base asked again and again (a new connection each time, the bases
+    in turn, each in its own thread) while `busy()`."""
+
+    def ask(base: str) -> list[Sample]:
+        samples = []
+        while busy():
+            samples.append(get(Target("healthz", f"{base}/healthz"), timeout=timeout))
+            time.sleep(0.2)
+        return samples
+
+    with ThreadPoolExecutor(len(bases)) as pool:
+        return dict(zip(bases, pool.map(ask, bases), strict=True))
 
 
 def _ttl(rig: Rig, *names: str) -> float:
@@ -167,7 +175,8 @@ def _ttl(rig: Rig, *names: str) -> float:
 
 def hanging(rig: Rig, *, viewers: int, hold_ms: int, budget: float) -> dict:
     """After one good load, Flownally holds every request for `hold_ms`: `viewers` list
-    viewers at once on one instance, and /healthz there meanwhile."""
+    viewers at once on one instance, and /healthz there meanwhile: on the liveness port the
+    HEALTHCHECK asks, and on the port the viewers share (where it waits for a thread)."""
     base = rig.base(0)
     first = get(Target("list", f"{base}/", rig.sessions[0]))
     with fault(rig, kind="timeout", path="^/v1/", delayMs=hold_ms):
@@ -175,13 +184,15 @@ def hanging(rig: Rig, *, viewers: int, hold_ms: int, budget: float) -> dict:
         targets = [Target("list", f"{base}/", rig.sessions[i]) for i in range(viewers)]
         with ThreadPoolExecutor(viewers) as pool:
             futures = [pool.submit(get, t, timeout=budget) for t in targets]
-            health = _health_while(base, lambda: not all(f.done() for f in futures), budget)
+            bases = [rig.liveness[0], base] if rig.liveness else [base]
+            health = _health_while(bases, lambda: not all(f.done() for f in futures), budget)
             answers = [f.result() for f in futures]
     return {
         "first_load_status": first.status,
         "viewers": summary(answers),
         "stale_answers": sum(1 for a in answers if stale(a)),
-        "healthz": summary(health),
+        "healthz": summary(health[bases[0]]),  # what the HEALTHCHECK sees
+        "healthz_app_port": summary(health[base]),
         "budget_s": budget,
     }
 

@@ -161,6 +161,9 @@ class Rig:
     settings: dict
     conversations: list[str] = field(default_factory=list)
     assignee: str = ""  # a team member to reassign to
+    # Each instance's liveness port (HEALTH_PORT, served by gunicorn's master), as the
+    # Dockerfile's HEALTHCHECK asks it.
+    liveness: list[str] = field(default_factory=list)
 
     def base(self, i: int) -> str:
         return self.bases[i % len(self.bases)]
@@ -198,17 +201,20 @@ def build(
     if line is None:
         raise BenchError(f"could not create the accounts:\n{out[-2000:]}")
     accounts = json.loads(line.removeprefix("ACCOUNTS "))
-    gunicorns, bases = [], []
+    gunicorns, bases, liveness = [], [], []
     for i in range(instances):
-        port = free_port()
+        port, health_port = free_port(), free_port()
         command = [sys.executable, "-m", "gunicorn", *processes.gunicorn_args()]
+        own_env = env | {"HEALTH_PORT": str(health_port), "HEALTH_HOST": "127.0.0.1"}
         process = processes.start(
-            stack, f"gunicorn-{i}", [*command, "--bind", f"127.0.0.1:{port}"], env, workdir
+            stack, f"gunicorn-{i}", [*command, "--bind", f"127.0.0.1:{port}"], own_env, workdir
         )
         base = f"http://127.0.0.1:{port}"
         process.wait_for(f"{base}/healthz")
+        process.wait_for(f"http://127.0.0.1:{health_port}/healthz")
         gunicorns.append(process)
         bases.append(base)
+        liveness.append(f"http://127.0.0.1:{health_port}")
     _say(f"{instances} x gunicorn {' '.join(processes.gunicorn_args())}")
     sim = Sim(sim_root)
     rig = Rig(
@@ -222,6 +228,7 @@ def build(
         sessions=accounts["sessions"],
         kiosk=accounts["kiosk"],
         settings=settings,
+        liveness=liveness,
     )
     rig.conversations = [
         c["id"] for c in sim.conversations() if c.get("status") in ("open", "pending")

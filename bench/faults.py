@@ -193,9 +193,11 @@ def _rows(items: dict) -> list[tuple[str, str, str]]:
         )
         rows.append(
             (
-                "1 /healthz meanwhile, slowest",
+                "1 /healthz meanwhile, slowest: liveness port (HEALTHCHECK); app port",
                 f"{ISSUE['1_healthz_s']} s",
-                f"{_s(found['healthz']['max_s'])} ({found['healthz']['requests']} asked)",
+                f"{_s(found['healthz']['max_s'])} ({found['healthz']['requests']} asked); "
+                f"{_s(found['healthz_app_port']['max_s'])} "
+                f"({found['healthz_app_port']['requests']} asked)",
             )
         )
     if found := items.get("1_pollers_503"):

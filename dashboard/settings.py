@@ -78,6 +78,10 @@ FLOWNALLY_MAX_RPS = env.int("FLOWNALLY_MAX_RPS", default=200)
 # A customer waiting this many minutes is shown amber, then red (list, wallboard).
 WAIT_WARN_MINUTES = env.int("WAIT_WARN_MINUTES", default=5)
 WAIT_ALERT_MINUTES = env.int("WAIT_ALERT_MINUTES", default=15)
+# Seconds between every signed-in page's alert polls (dashboard/alerts/): the tab title's
+# count of customers waiting past WAIT_ALERT_MINUTES, and opt-in notifications. The poll keeps
+# the open-queue index walked while such a page is open; 0: no poll.
+ALERTS_POLL_SECONDS = env.int("ALERTS_POLL_SECONDS", default=10)
 # Seconds between refreshes of the conversation list's first page.
 LIST_REFRESH_SECONDS = env.int("LIST_REFRESH_SECONDS", default=10)
 # Seconds between polls of a conversation's timeline while something can still change.
@@ -147,6 +151,7 @@ INSTALLED_APPS = [
     "dashboard.accounts",
     "dashboard.conversations",
     "dashboard.wallboard",
+    "dashboard.alerts",
     # Before django_tasks_db: its db_worker command is dashboard/bulk's (it also takes over
     # jobs whose worker died).
     "dashboard.bulk",

@@ -19,6 +19,7 @@ class AuditEntry(models.Model):
     class Action(models.TextChoices):
         REPLY = "reply", "Replied"
         SEND_NEW = "send_new", "Started a conversation"
+        RESEND = "resend", "Resent a failed message"
         REACT = "react", "Reacted"
         UNREACT = "unreact", "Removed a reaction"
         REASSIGN = "reassign", "Reassigned"
@@ -49,6 +50,8 @@ class AuditEntry(models.Model):
     conversation_id = models.CharField(max_length=80, blank=True, db_index=True)
     # Indexed: the timeline looks up who sent the messages on its page by their IDs.
     message_id = models.CharField(max_length=80, blank=True, db_index=True)
+    # A resend: the failed message it sends again (message_id is the new one).
+    resends = models.CharField(max_length=80, blank=True, db_index=True)
     summary = models.CharField(
         max_length=300, blank=True, help_text="What was done, without message text."
     )

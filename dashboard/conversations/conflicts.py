@@ -27,6 +27,7 @@ from dashboard.accounts.names import who
 # What another person does that one should know before acting too (a reaction is not).
 CONFLICTING = (
     AuditEntry.Action.REPLY,
+    AuditEntry.Action.RESEND,
     AuditEntry.Action.REASSIGN,
     AuditEntry.Action.CLOSE,
     AuditEntry.Action.MARK_READ,

@@ -61,7 +61,12 @@ def render_detail(
         context = {"problem": describe(error), "conversation_id": conversation_id}
         return render(request, "conversations/detail.html", context, status=502)
     context = timeline_context(
-        details, messages, users, live=not before, can_react=request.user.has_perm(perm("react"))
+        details,
+        messages,
+        users,
+        live=not before,
+        can_react=request.user.has_perm(perm("react")),
+        can_resend=request.user.has_perm(perm("send_messages")),
     )
     context.update(header_context(details, inboxes, users), problem=None, before=before)
     if not before:

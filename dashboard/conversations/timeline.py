@@ -51,7 +51,7 @@ from django_htmx.http import HttpResponseStopPolling, reswap
 from dashboard.accounts.names import who
 from dashboard.accounts.roles import perm
 from dashboard.accounts.senders import sent_here
-from dashboard.conversations import news, presence
+from dashboard.conversations import news, presence, resend
 from dashboard.conversations.forms import QUICK_REACTIONS, new_key
 from dashboard.conversations.media import INLINE
 from dashboard.core.htmx import HtmxHttpRequest
@@ -68,10 +68,12 @@ def fingerprint(
     messages: Page[Message],
     senders: dict[str, str],
     fast: bool = False,
+    resent: tuple[str, ...] = (),
 ) -> str:
     """Changes whenever anything the timeline or the header shows changes (`senders`: the
     dashboard's own sender labels, by message ID), the stale notice and its age included,
-    and the pace of its polls (`fast`, see `following`)."""
+    and the pace of its polls (`fast`, see `following`), and which failed messages were
+    resent from here (`resent`)."""
     age = stale_age(details, messages)
     parts = [
         "" if age is None else f"stale:{age:.0f}",
@@ -82,6 +84,7 @@ def fingerprint(
         str(details.unread_count),
         str(details.waiting_since),
         details.sendability.window,
+        ",".join(resent),
     ]
     for m in messages.items:
         parts.append(
@@ -228,9 +231,20 @@ def timeline_context(
     users: dict[str, str],
     live: bool,
     can_react: bool,
+    can_resend: bool = False,
 ) -> dict:
     can_react = can_react and details.channel not in NO_REACTIONS
     senders = sent_here([m.id for m in messages.items if m.sender_type == "user"], users)
+    offers = resend.offers(
+        (
+            (m.id, m.content.type)
+            for m in messages.items
+            if m.delivery_status == "failed" and m.sender_type != "customer"
+        ),
+        users,
+        details.sendability.allowed_content_types,
+    )
+    resent = tuple(sorted(i for i, offer in offers.items() if offer["resent"]))
     age = stale_age(details, messages)
     fast = following(messages)
     return {
@@ -243,11 +257,13 @@ def timeline_context(
                 # What Flownally says instead, where the dashboard knows better.
                 "flownally_sender": directory.sender(m, users) if m.id in senders else "",
                 "reactions": _reaction_bar(m) if can_react else (),
+                "resend": offers.get(m.id),
             }
             for m in reversed(messages.items)
         ],
         "earlier": messages.next_page_token,
-        "fingerprint": fingerprint(details, messages, senders, fast),
+        "fingerprint": fingerprint(details, messages, senders, fast, resent),
+        "can_resend": can_resend,
         "stale_age": age,
         # A stale page keeps polling, even of a settled conversation, to clear its notice.
         "live": live and (age is not None or not settled(details, messages)),
@@ -320,7 +336,12 @@ def conversation_timeline(request: HtmxHttpRequest, conversation_id: str) -> Htt
     except FlownallyError:
         return HttpResponse(status=204)  # no copy at all: keep what is shown, try again
     context = timeline_context(
-        details, messages, users, live=True, can_react=request.user.has_perm(perm("react"))
+        details,
+        messages,
+        users,
+        live=True,
+        can_react=request.user.has_perm(perm("react")),
+        can_resend=request.user.has_perm(perm("send_messages")),
     )
     remember(conversation_id, generations, context, messages)
     if context["fingerprint"] == request.GET.get("v"):

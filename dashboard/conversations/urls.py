@@ -4,10 +4,12 @@ from dashboard.conversations import (
     actions,
     detail,
     export,
+    failed,
     listing,
     media,
     new_message,
     presence,
+    resend,
     timeline,
 )
 
@@ -18,6 +20,7 @@ urlpatterns = [
     path("", listing.conversation_list, name="conversation_list"),
     path("conversations.csv", export.conversation_export, name="conversation_export"),
     path("messages/new/", new_message.new_message, name="new_message"),
+    path("failed/", failed.failed_deliveries, name="failed_deliveries"),
     path("media/<str:tenant_id>/uploads/<str:media_id>", media.media_file, name="media_file"),
     path(ONE, detail.conversation_detail, name="conversation"),
     path(f"{ONE}timeline/", timeline.conversation_timeline, name="conversation_timeline"),
@@ -27,4 +30,5 @@ urlpatterns = [
     path(f"{ONE}close/", actions.close, name="conversation_close"),
     path(f"{ONE}read/", actions.mark_read, name="conversation_read"),
     path(f"{ONE}react/", actions.react, name="conversation_react"),
+    path(f"{ONE}resend/<str:message_id>/", resend.resend, name="conversation_resend"),
 ]

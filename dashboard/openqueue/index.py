@@ -23,7 +23,7 @@ from django.core.cache import cache
 
 from dashboard.core.upstream import Problem
 from dashboard.flownally.models import Conversation
-from dashboard.openqueue.metrics import QueueHealth
+from dashboard.openqueue.metrics import FailedDelivery, QueueHealth
 
 INDEX_KEY = "openqueue:index:v1"
 STAMP_KEY = "openqueue:stamp:v1"
@@ -39,9 +39,12 @@ class Index:
     active_users: frozenset[str]
     inboxes: dict[str, str]
     health: QueueHealth
-    failed_deliveries: int
+    failed_deliveries: int  # len(failed): the wallboard's count
     started_at: float  # epoch seconds, when the walk began: every process agrees on it
     finished_at: float
+    # The failed deliveries themselves, newest failure first (last, with a default: an
+    # index pickled before it existed still loads).
+    failed: tuple[FailedDelivery, ...] = ()
 
     @property
     def walk_seconds(self) -> float:

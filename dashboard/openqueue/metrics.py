@@ -101,11 +101,56 @@ def recently_active(
 def failed_since(messages: Iterable[Message], since: datetime) -> int:
     """Messages whose delivery failed at or after `since` (when it last changed, else when
     it was created)."""
-    return sum(
-        1
-        for m in messages
-        if m.delivery_status == "failed" and (m.updated_at or m.created_at) >= since
+    return sum(1 for m in messages if _failed_since(m, since))
+
+
+def _failed_since(message: Message, since: datetime) -> bool:
+    return (
+        message.delivery_status == "failed" and (message.updated_at or message.created_at) >= since
     )
+
+
+@dataclass(frozen=True)
+class FailedDelivery:
+    """One outbound message whose delivery failed, as the walk found it: what the failed
+    deliveries page lists (and resending needs to offer)."""
+
+    message_id: str
+    conversation_id: str
+    contact: str
+    channel: str
+    inbox_id: str
+    sender_type: str
+    sender_id: str | None
+    kind: str  # the content's type: text, template, media, or one we do not know
+    code: str
+    reason: str
+    created_at: datetime
+    failed_at: datetime  # when it last changed (Flownally's updatedAt), else when sent
+
+
+def failed_deliveries(
+    conversation: Conversation, messages: Iterable[Message], since: datetime
+) -> list[FailedDelivery]:
+    """The messages of `conversation` whose delivery failed at or after `since`."""
+    return [
+        FailedDelivery(
+            message_id=m.id,
+            conversation_id=conversation.id,
+            contact=conversation.name,
+            channel=conversation.channel,
+            inbox_id=conversation.inbox_id,
+            sender_type=m.sender_type,
+            sender_id=m.sender_id,
+            kind=m.content.type,
+            code=m.failure.code if m.failure else "unknown",
+            reason=m.failure.message if m.failure else "",
+            created_at=m.created_at,
+            failed_at=m.updated_at or m.created_at,
+        )
+        for m in messages
+        if _failed_since(m, since)
+    ]
 
 
 @dataclass(frozen=True)

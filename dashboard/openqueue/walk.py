@@ -13,7 +13,12 @@ from dashboard.flownally import client, directory
 from dashboard.flownally.errors import NotFound
 from dashboard.flownally.models import Conversation
 from dashboard.openqueue.index import Index
-from dashboard.openqueue.metrics import failed_since, queue_health, recently_active
+from dashboard.openqueue.metrics import (
+    FailedDelivery,
+    failed_deliveries,
+    queue_health,
+    recently_active,
+)
 
 PAGE_SIZE = 100  # the contract's largest page
 LONGEST = 7  # conversations kept as waiting longest
@@ -34,20 +39,22 @@ def _walk(filters: dict) -> list[Conversation]:
     )
 
 
-def count_failed(conversations: list[Conversation], now) -> int:
-    """Failed deliveries within the window, from one page each of the most recently active
-    conversations, so the cost has a ceiling whatever the tenant."""
+def find_failed(conversations: list[Conversation], now) -> tuple[FailedDelivery, ...]:
+    """Failed deliveries within the window, newest failure first, from one page each of the
+    most recently active conversations, so the cost has a ceiling whatever the tenant."""
     since = now - timedelta(minutes=settings.WALLBOARD_FAILED_WINDOW_MINUTES)
     chosen = recently_active(conversations, since, settings.WALLBOARD_FAILED_SCAN)
 
-    def failures(conversation: Conversation) -> int:
+    def failures(conversation: Conversation) -> list[FailedDelivery]:
         try:
-            return failed_since(client.conversation_messages(conversation.id).items, since)
+            page = client.conversation_messages(conversation.id)
         except NotFound:  # gone since it was listed
-            return 0
+            return []
+        return failed_deliveries(conversation, page.items, since)
 
-    counts = client.fan_out(*(lambda c=c: failures(c) for c in chosen)) if chosen else []
-    return sum(counts)
+    found = client.fan_out(*(lambda c=c: failures(c) for c in chosen)) if chosen else []
+    every = [failed for each in found for failed in each]
+    return tuple(sorted(every, key=lambda f: (f.failed_at, f.message_id), reverse=True))
 
 
 def compute() -> Index:
@@ -69,6 +76,7 @@ def compute() -> Index:
                 interacted.add(conversation.id)
     conversations = tuple(found.values())
     now = timezone.now()
+    failed = find_failed(list(conversations), now)
     return Index(
         conversations=conversations,
         interacted=frozenset(interacted),
@@ -76,7 +84,8 @@ def compute() -> Index:
         active_users=frozenset(member.id for member in team if member.active),
         inboxes=inboxes,
         health=queue_health(conversations, now, top=LONGEST),
-        failed_deliveries=count_failed(list(conversations), now),
+        failed_deliveries=len(failed),
         started_at=started_at,
         finished_at=time.time(),
+        failed=failed,
     )

@@ -21,6 +21,8 @@ EVERYONE = {
     "list": "/",
     "conversation": "/conversations/{conversation}/",
     "team": "/team/",
+    "failed deliveries": "/failed/",
+    "alerts": "/alerts/",
     "wallboard": "/wallboard/",
     "empty list": "/?q=nobody-is-called-this",
     "404": "/conversations/no-such-conversation/",

@@ -156,3 +156,10 @@ def test_a_window_of_zero_never_asks(marta, ola, flownally, settings):
     settings.CONFLICT_WINDOW_SECONDS = 0
     _acted(ola)
     assert _reply(marta).status_code == 200
+
+
+def test_a_failed_message_resent_by_someone_else_asks_too(marta, ola, flownally):
+    _acted(ola, action=AuditEntry.Action.RESEND, seconds_ago=8)
+    answer = _reply(marta)
+    assert answer.status_code == 409
+    assert "ola (team lead) resent a failed message 8 s ago." in answer.content.decode()

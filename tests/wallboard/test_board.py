@@ -203,9 +203,19 @@ def test_the_board_is_read_only(flownally, client_as):
     assert client.post("/wallboard/refresh/").status_code == 405
     html = client.get("/wallboard/").content.decode()
     assert "<form" not in html and "<button" not in html
-    # Its only links lead to pages: the dashboard and the waiting conversations.
+    # Its only links lead to pages: the dashboard, the failed deliveries and the waiting
+    # conversations.
     links = re.findall(r'<a [^>]*href="([^"]*)"', html)
-    assert links and all(h == "/" or re.fullmatch(r"/conversations/cnv_\w+/", h) for h in links)
+    assert links and all(
+        h in ("/", "/failed/") or re.fullmatch(r"/conversations/cnv_\w+/", h) for h in links
+    )
+
+
+def test_signed_in_the_failed_tile_opens_the_failed_deliveries(flownally, client_as):
+    html = client_as(VIEWER).get("/wallboard/").content.decode()
+    assert re.search(
+        r'<a class="tile[^"]*" href="/failed/"><span class="label">Failed</span>', html
+    )
 
 
 def test_signed_in_the_board_leads_back_and_its_waiting_rows_open_their_conversation(

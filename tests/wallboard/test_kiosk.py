@@ -142,3 +142,4 @@ def test_revoke_asks_first(flownally, client_as):
 def test_a_kiosk_screen_links_nowhere(kiosk_path, client):
     html = client.get(kiosk_path).content.decode()
     assert 'class="back"' not in html and '<span class="who"><a' not in html
+    assert "<a " not in html and "/failed/" not in html  # nor does its Failed tile
