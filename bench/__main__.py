@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import browser, bulk, export, processes, report, scenarios
+from bench import browser, bulk, export, processes, report, scenarios, trends
 from bench.load import OK_STATUSES, wrk_available
 from bench.processes import BenchError, Process
 from bench.scenarios import FILTERED_LIST, STALE_V, WALLBOARD_REFRESH, Cast, Dashboard, Scenario
@@ -91,6 +91,7 @@ class System:
     password: str
     settings: dict  # the dashboard's own values of the settings the benchmark needs
     cache: str
+    env: dict[str, str]  # the dashboard's environment (manage.py commands run in it)
 
     def cpu(self) -> dict[str, float]:
         return {
@@ -149,7 +150,7 @@ def _start(args: argparse.Namespace, stack: ExitStack, workdir: Path) -> System:
     gunicorn, base = processes.start_dashboard(stack, workdir, env)
     _say(f"Dashboard: gunicorn {' '.join(processes.gunicorn_args())} on {base}")
     dashboard = scenarios.sign_in(base, USERNAME, password)
-    return System(Sim(sim_root), sim_process, gunicorn, dashboard, password, settings, cache)
+    return System(Sim(sim_root), sim_process, gunicorn, dashboard, password, settings, cache, env)
 
 
 def _cast(args: argparse.Namespace, system: System) -> tuple[Cast, int]:
@@ -298,6 +299,14 @@ def _bulk(args: argparse.Namespace) -> dict:
         return {"problem": str(error)}
 
 
+def _trends(system: System, dashboard: Dashboard) -> dict:
+    """Issue 16: the trends page over a week of minutes (kept in the run's database)."""
+    try:
+        return trends.measure(dashboard, trends.fill(system.env))
+    except BenchError as error:
+        return {"problem": str(error)}
+
+
 def _measure(args: argparse.Namespace, system: System) -> dict:
     cast, tenant_size = _cast(args, system)
     dashboard, sim = system.dashboard, system.sim
@@ -320,6 +329,8 @@ def _measure(args: argparse.Namespace, system: System) -> dict:
     _say("Export: a CSV of every conversation")
     exported = export.measure(dashboard, system.gunicorn.pid)
     rss["warm"] = processes.worker_rss_kib(system.gunicorn.pid)
+    _say("Trends page: a week of kept minutes")
+    trended = _trends(system, dashboard)
 
     _say("Cold samples")
     cold = {
@@ -380,6 +391,7 @@ def _measure(args: argparse.Namespace, system: System) -> dict:
         "browser": _browser(args, system, cast, poll_seconds),
         "rss": _rss_json(rss),
         "export": exported,
+        "trends": trended,
         "bulk": _bulk(args),
     }
     measurements["ratios"] = report.ratios(measurements)

@@ -14,6 +14,9 @@ from bench.bulk import TARGET_SECONDS as BULK_SECONDS
 from bench.export import GROWTH_LIMIT_KIB
 from bench.load import LoadResult, percentile
 from bench.scenarios import Row
+from bench.trends import MEMBERS, ROWS, worst_p95
+from bench.trends import TARGET_MS as TRENDS_MS
+from bench.trends import line as trends_line
 
 
 def row_json(row: Row) -> dict:
@@ -234,6 +237,7 @@ def targets(m: dict) -> list[Target]:
         + _browser_targets(m, poll_budget)
         + _export_targets(m)
         + _bulk_targets(m)
+        + _trends_targets(m)
     )
 
 
@@ -347,6 +351,19 @@ def _bulk_targets(m: dict) -> list[Target]:
     ]
 
 
+def _trends_targets(m: dict) -> list[Target]:
+    """Issue 16: the trends page over a week of kept minutes, in server time."""
+    p95 = worst_p95(m)
+    return [
+        Target(
+            f"trends page, a week of minutes ({ROWS:,} rows, {MEMBERS} members): server p95",
+            f"<= {TRENDS_MS:.0f} ms",
+            _fmt(p95, " ms"),
+            _check(p95, TRENDS_MS),
+        )
+    ]
+
+
 def export_line(m: dict) -> str:
     """The export's numbers in a sentence (its targets are among the others)."""
     export = m.get("export")
@@ -457,10 +474,11 @@ def summary(m: dict) -> str:
                 if moment not in ("start", "warm", "end")
             ),
             export_line(m),
+            trends_line(m),
             crowd_line(m),
             "Ratios: " + ", ".join(f"{k} {v}" for k, v in m["ratios"].items()),
             "",
-            "Targets (issues 6, 12 and 14):",
+            "Targets (issues 6, 12, 14 and 16):",
             targets_text([Target(**t) for t in m["targets"]]),
         ]
     )

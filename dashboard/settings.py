@@ -123,6 +123,15 @@ OPEN_QUEUE_REFRESH_SECONDS = env.int("OPEN_QUEUE_REFRESH_SECONDS", default=10)
 OPEN_QUEUE_IDLE_SECONDS = env.int("OPEN_QUEUE_IDLE_SECONDS", default=600)
 WALLBOARD_FAILED_WINDOW_MINUTES = env.int("WALLBOARD_FAILED_WINDOW_MINUTES", default=60)
 WALLBOARD_FAILED_SCAN = env.int("WALLBOARD_FAILED_SCAN", default=20)
+# Trends (dashboard/trends/): the index's headline numbers are kept once a minute for this
+# many days; the trends page compares a day with the same weekday a week before, so at least 8.
+TRENDS_RETENTION_DAYS = env.int("TRENDS_RETENTION_DAYS", default=15)
+TRENDS_KEEP_MINUTES = env.bool("TRENDS_KEEP_MINUTES", default=True)  # off: none kept from now
+if TRENDS_RETENTION_DAYS < 8:
+    raise ImproperlyConfigured(
+        f"TRENDS_RETENTION_DAYS must be at least 8 (a day and the same weekday a week "
+        f"before), got {TRENDS_RETENTION_DAYS}."
+    )
 # Bulk actions (dashboard/bulk/): upstream calls at the same time per job; seconds a worker
 # holds a job between heartbeats (a worker that dies gives its job up after this long);
 # seconds a job waits before trying again while Flownally is down; the most conversations
@@ -151,6 +160,7 @@ INSTALLED_APPS = [
     "dashboard.accounts",
     "dashboard.conversations",
     "dashboard.wallboard",
+    "dashboard.trends",
     "dashboard.alerts",
     # Before django_tasks_db: its db_worker command is dashboard/bulk's (it also takes over
     # jobs whose worker died).

@@ -20,6 +20,7 @@ urlpatterns = [
     path("people/<int:user_id>/member/", people.account_member, name="account_member"),
     path("wallboard/", include("dashboard.wallboard.urls")),
     path("team/", include("dashboard.team.urls")),
+    path("trends/", include("dashboard.trends.urls")),
     path("alerts/", include("dashboard.alerts.urls")),
     path("bulk/", include("dashboard.bulk.urls")),
     path("admin/", admin.site.urls),

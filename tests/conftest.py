@@ -114,6 +114,17 @@ def _no_news_feed(settings) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _no_trends_kept(settings) -> None:
+    """The refresher keeps a minute of trends after each walk: a database write from its
+    thread, which would wait on the test's own transaction (SQLite's lock). Off unless a
+    test turns it on (tests/trends/)."""
+    from dashboard.trends import series
+
+    settings.TRENDS_KEEP_MINUTES = False
+    series.forget_process_state()  # the wallboard's copy of the last hours, kept a minute
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:
     """Tests create users; the production hasher's deliberate slowness buys nothing here."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

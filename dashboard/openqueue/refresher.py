@@ -25,6 +25,7 @@ from dashboard.core.lease import Lease
 from dashboard.core.upstream import describe
 from dashboard.flownally.errors import FlownallyError
 from dashboard.openqueue import index, search, walk
+from dashboard.trends import record
 
 LEASE_KEY = "openqueue:lease:v1"
 TICK = 0.5  # seconds between a thread's looks at whether a walk is due
@@ -114,6 +115,7 @@ def _walk_holding(held: Lease, token: str) -> None:
             log.warning("open-queue walk lost its lease; its result is dropped")
             return
         index.store(fresh)
+        record.record(fresh)  # this minute's numbers, unless kept already (never raises)
         log.info(
             "open-queue walk: %d conversations in %.1f s",
             len(fresh.conversations),

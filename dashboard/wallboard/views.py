@@ -23,6 +23,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from dashboard.accounts.roles import perm
 from dashboard.openqueue import reading
 from dashboard.openqueue.metrics import Counts
+from dashboard.trends.board import trends
 from dashboard.wallboard.models import KioskLink
 
 # Rows per table: what fits a 16:9 screen in large type (channels and inboxes share a panel).
@@ -125,12 +126,29 @@ def _context(board: reading.Reading, refresh_url: str) -> dict:
         team=_rows(team, TEAM_ROWS),
         channels=_rows(health.per_channel, SHARED_ROWS),
         inboxes=_rows(inboxes, SHARED_ROWS),
+        trends=_trends(snap.health, snap.failed_deliveries),
         longest=[
             {"waiting": w, "inbox": snap.inboxes.get(w.inbox_id, w.inbox_id)}
             for w in health.longest_waiting
         ],
     )
     return context
+
+
+def _trends(health, failed: int) -> dict | None:
+    """The tiles' trends; None when the kept minutes cannot be read (the board goes on)."""
+    current = {
+        "open": health.open,
+        "pending": health.pending,
+        "waiting": health.waiting,
+        "longest_wait": health.longest_wait_seconds,
+        "unassigned": health.unassigned,
+        "failed": failed,
+    }
+    try:
+        return trends(current)
+    except DatabaseError:
+        return None
 
 
 def _rows(counts: dict[str, Counts], limit: int) -> dict:

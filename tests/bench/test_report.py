@@ -94,6 +94,15 @@ def _measurements(**rows: Row) -> dict:
         },
         "export": _export(),
         "bulk": {"items": 500, "seconds": 6.8, "reassigns": 500, "requests": 500, "concurrency": 8},
+        "trends": {
+            "rows": 10_080,
+            "target_ms": 200.0,
+            **{
+                day: {"server_p50_ms": 40.0, "server_p95_ms": 60.0, "client_p95_ms": 70.0}
+                | {"bytes": 300_000, "statuses": [200], "samples": 30, "path": "/trends/"}
+                for day in ("yesterday", "today")
+            },
+        },
     }
     m["ratios"] = report.ratios(m)
     m["targets"] = report.targets_json(report.targets(m))

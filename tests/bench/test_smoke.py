@@ -63,7 +63,7 @@ def results(tmp_path_factory) -> dict:
         check=False,
     )
     assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
-    assert "Targets (issues 6, 12 and 14):" in finished.stdout
+    assert "Targets (issues 6, 12, 14 and 16):" in finished.stdout
     return json.loads(out.read_text())
 
 
@@ -124,3 +124,13 @@ def test_the_export_downloaded_every_conversation(results):
     assert export["status"] == 200 and export["problem"] == ""
     assert export["rows"] == results["settings"]["conversations"]
     assert export["seconds_to_last_byte"] > 0 and export["worker_rss_growth_kib"] is not None
+
+
+def test_the_trends_page_was_timed_over_a_week_of_minutes(results):
+    trends = results["trends"]
+    assert trends["rows"] == 7 * 24 * 60
+    for day in ("yesterday", "today"):
+        assert trends[day]["statuses"] == [200], day
+        assert trends[day]["server_p95_ms"] > 0 and trends[day]["samples"] > 0, day
+    names = {t["name"] for t in results["targets"]}
+    assert "trends page, a week of minutes (10,080 rows, 10 members): server p95" in names

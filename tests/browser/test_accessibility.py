@@ -24,6 +24,7 @@ EVERYONE = {
     "failed deliveries": "/failed/",
     "alerts": "/alerts/",
     "wallboard": "/wallboard/",
+    "trends": "/trends/",
     "empty list": "/?q=nobody-is-called-this",
     "404": "/conversations/no-such-conversation/",
 }

@@ -57,6 +57,8 @@ class Command(BaseCommand):
             except StartupError as error:
                 raise CommandError(str(error)) from error
             call_command("create_demo_accounts")
+            # A week and a day of made-up minutes, so the trends page has a last week.
+            call_command("seed_trends", days=8)
             # Bulk actions run in a background worker, as in production (same settings
             # and database; `--no-reload`: stopped below, not by a reloader of its own).
             worker = subprocess.Popen(
