@@ -98,6 +98,9 @@ TIMELINE_FOLLOW_SECONDS = env.int("TIMELINE_FOLLOW_SECONDS", default=120)
 NEWS_FEED_SECONDS = env.float("NEWS_FEED_SECONDS", default=0.5)
 NEWS_FEED_PAGES = env.int("NEWS_FEED_PAGES", default=5)
 TIMELINE_TRUSTED_SECONDS = env.float("TIMELINE_TRUSTED_SECONDS", default=60.0)
+# Before a reply, reassign, close or mark read: when another account acted on the same
+# conversation this many seconds ago or less, ask first (conversations/conflicts.py; 0: never).
+CONFLICT_WINDOW_SECONDS = env.float("CONFLICT_WINDOW_SECONDS", default=60.0)
 # Files agents may attach, checked before upload (Flownally's own limits: 16 MiB, these types).
 MEDIA_MAX_BYTES = env.int("MEDIA_MAX_BYTES", default=16 * 1024 * 1024)
 MEDIA_ACCEPTED_TYPES = (

@@ -4,7 +4,8 @@ Every action: the permission is checked here (403 otherwise, whatever the page s
 the form's idempotency key goes to Flownally, so a double submit sends once; the attempt
 and Flownally's answer go to the audit log; a 422 is shown beside the field it concerns.
 Without JavaScript an action redirects back to the page; with htmx it re-renders the
-action panel and tells the timeline to refresh at once.
+action panel and tells the timeline to refresh at once. When someone else acted on the
+conversation a moment ago, the action asks first (conflicts.py).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dashboard.accounts.audit import audited
 from dashboard.accounts.members import flownally_user_id
 from dashboard.accounts.models import AuditEntry
 from dashboard.accounts.roles import perm
-from dashboard.conversations import forms
+from dashboard.conversations import conflicts, forms
 from dashboard.conversations.detail import render_detail
 from dashboard.conversations.outgoing import outgoing_content
 from dashboard.conversations.panel import panel_forms
@@ -42,10 +43,12 @@ def _attempt(
     action: str | Callable,
     run: Callable,
     check: Callable | None = None,
+    ask: bool = False,
 ) -> tuple[forms.ActionForm, bool]:
     """Check, run and audit one action; (the form, whether it was done). A refusal or a
     failure is put on the form as errors. `check(form)` may refuse (a message) before
-    anything is sent or audited."""
+    anything is sent or audited; with `ask`, so may another account's recent action (the
+    form's `conflict`, until the form comes back confirming it)."""
     if not request.user.has_perm(perm(permission)):
         raise PermissionDenied
     try:
@@ -62,6 +65,13 @@ def _attempt(
     if refusal:
         form.add_error(None, refusal)
         return form, False
+    if ask and (
+        conflict := conflicts.unconfirmed(
+            conversation_id, request.user, request.POST.get("confirm")
+        )
+    ):
+        form.conflict = conflict
+        return form, False  # nothing sent, nothing audited: the same key goes again
     key = form.cleaned_data["idempotency_key"]
     summary = form.summary() if hasattr(form, "summary") else ""
     try:
@@ -94,15 +104,34 @@ def _attempt(
 
 
 def _act(
-    request: HtmxHttpRequest, conversation_id: str, *, form_name: str, done: str, **attempt
+    request: HtmxHttpRequest,
+    conversation_id: str,
+    *,
+    form_name: str,
+    done: str,
+    anyway: str,
+    **attempt,
 ) -> HttpResponse:
-    """An action from the panel: answered with the panel, re-rendered (htmx), or the page."""
-    form, ok = _attempt(request, conversation_id, **attempt)
+    """An action from the panel: answered with the panel, re-rendered (htmx), or the page.
+    Asked first when someone else just acted (`anyway`: the button that goes ahead)."""
+    form, ok = _attempt(request, conversation_id, ask=True, **attempt)
     if ok:
         if not request.htmx:
             messages.success(request, done)
             return redirect("conversation", conversation_id=conversation_id)
         return _panel(request, conversation_id, {}, notice=done, changed=True)
+    if (conflict := getattr(form, "conflict", None)) is not None:
+        form.asking = {  # type: ignore[attr-defined]
+            "words": conflicts.words(conflict),
+            "confirm": conflict.id,
+            "anyway": anyway,
+            "conversation_id": conversation_id,
+        }
+        if not request.htmx:  # the page, the question inside the form
+            return render_detail(request, conversation_id, bound={form_name: form}, status=409)
+        # Not swapped: shown beside the form's button (failures.js), the form as it was.
+        context = {"asking": form.asking}  # type: ignore[attr-defined]
+        return render(request, "conversations/_confirm.html", context, status=409)
     if not request.htmx:
         return render_detail(request, conversation_id, bound={form_name: form}, status=422)
     return _panel(request, conversation_id, {form_name: form}, status=422)
@@ -175,6 +204,7 @@ def reply(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
         conversation_id,
         permission="send_messages",
         form_name="reply_form",
+        anyway="Send anyway",
         make_form=make_form,
         action=AuditEntry.Action.REPLY,
         run=run,
@@ -200,6 +230,7 @@ def reassign(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
         conversation_id,
         permission="reassign",
         form_name="reassign_form",
+        anyway="Reassign anyway",
         make_form=lambda data: forms.ReassignForm(
             data, users=users, me=flownally_user_id(request.user)
         ),
@@ -219,6 +250,7 @@ def close(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
         conversation_id,
         permission="close",
         form_name="close_form",
+        anyway="Close anyway",
         make_form=forms.CloseForm,
         action=AuditEntry.Action.CLOSE,
         run=run,
@@ -300,6 +332,7 @@ def mark_read(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
         conversation_id,
         permission="mark_read",
         form_name="read_form",
+        anyway="Mark read anyway",
         make_form=forms.MarkReadForm,
         action=AuditEntry.Action.MARK_READ,
         run=run,

@@ -4,17 +4,25 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import permission_required
+from django.core.cache import cache as shared
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from dashboard.accounts.members import flownally_user_id
 from dashboard.accounts.roles import perm
+from dashboard.conversations import presence
 from dashboard.conversations.panel import panel_forms
-from dashboard.conversations.timeline import header_context, latest, remember, timeline_context
+from dashboard.conversations.timeline import (
+    header_context,
+    here,
+    latest,
+    remember,
+    timeline_context,
+)
 from dashboard.core.htmx import HtmxHttpRequest
 from dashboard.core.upstream import describe
-from dashboard.flownally import client, directory
+from dashboard.flownally import cache, client, directory
 from dashboard.flownally.errors import FlownallyError, NotFound, ValidationFailed
 
 
@@ -63,6 +71,11 @@ def render_detail(
     context.update(header_context(details, inboxes, users), problem=None, before=before)
     if not before:
         remember(conversation_id, generations, context, messages)
+    if context["live"]:
+        roster = shared.get(presence.key(conversation_id))
+        page = cache.now()  # this page's own stamp: its beacon removes no newer page
+        context.update(presence.bar(here(request, conversation_id, roster, page)))
+        context["presence_page"] = repr(page)
     newest = messages.items[0].id if messages.items and not before else None
     context.update(panel_forms(details, newest, users, bound, me=flownally_user_id(request.user)))
     return render(request, "conversations/detail.html", context, status=status)

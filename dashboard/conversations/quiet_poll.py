@@ -16,9 +16,13 @@ answer from the cache without writing anything:
   rewriting the session, which the whole stack does);
 - the user may view conversations (`has_perm`, from the cached permissions);
 - the poll's fingerprint is the latest one known, and its reads are fresh or trusted by
-  the change feed (its heartbeat is read in the same round trip: timeline.py, news.py).
+  the change feed (its heartbeat is read in the same round trip: timeline.py, news.py);
+- the page's presence bar names the others there now (the conversation's roster is read
+  in the same round trip: presence.py), and this viewer's own entry in it is young enough,
+  or was written before with a name to write it again with (one cache write, about every
+  other poll: the round trip's only companion).
 
-Anything else (a miss, an old stamp, a refusal, news) goes through the whole stack,
+Anything else (a miss, an old stamp, a refusal, news, someone come or gone) goes through the whole stack,
 which decides, reads and writes exactly as before. Nothing here refuses anyone.
 
 The user's keys must be named before the session is read, so each process remembers
@@ -46,7 +50,7 @@ from django.utils.functional import empty
 
 from dashboard.accounts import backends
 from dashboard.accounts.roles import perm
-from dashboard.conversations import timeline
+from dashboard.conversations import presence, timeline
 from dashboard.flownally import client
 from dashboard.flownally.errors import NotFound
 
@@ -67,7 +71,8 @@ def quiet_poll(get_response: Callable[[HttpRequest], HttpResponse]):
         session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
         if match is None or not session_key:
             return get_response(request)
-        if answer := _answer(session_key, match[1], request.GET.get("v", "")):
+        shown = request.GET.get("v", "")
+        if answer := _answer(session_key, match[1], shown, request.GET.get("p")):
             patch_vary_headers(answer, ("Cookie",))  # the session was read
             answer["Cache-Control"] = "private, no-store"  # as no_store_when_signed_in
             for layer in below:
@@ -84,19 +89,24 @@ def _never(request: HttpRequest) -> HttpResponse:
     raise AssertionError("only process_response is used")
 
 
-def _answer(session_key: str, conversation_id: str, shown: str) -> HttpResponse | None:
-    """The whole stack's answer, when it would be a 204 or 286 read from the cache alone."""
+def _answer(
+    session_key: str, conversation_id: str, shown: str, bar: str | None
+) -> HttpResponse | None:
+    """The whole stack's answer, when it would be a 204 or 286 read from the cache alone
+    (and the one write of this viewer's presence when it is due)."""
     user_pk = _users.get(session_key)
     if user_pk is None or not shown:
         return None
     try:
-        latest_keys = timeline.latest_keys(client.valid_id("cnv", conversation_id))
+        conversation_id = client.valid_id("cnv", conversation_id)
     except NotFound:
         return None
+    latest_keys = timeline.latest_keys(conversation_id)
+    roster_key = presence.key(conversation_id)
     session_cache_key = KEY_PREFIX + session_key
     auth_keys = backends.stamped_keys(backends.user_key(user_pk), user_pk)
     found = caches[settings.SESSION_CACHE_ALIAS].get_many(
-        [session_cache_key, *auth_keys, *latest_keys]
+        [session_cache_key, *auth_keys, *latest_keys, roster_key]
     )
     session = found.get(session_cache_key)
     if not isinstance(session, dict) or not _names(session, user_pk):
@@ -108,7 +118,18 @@ def _answer(session_key: str, conversation_id: str, shown: str) -> HttpResponse 
         return None
     if not user.has_perm(perm("view_conversations")):
         return None
-    return timeline.answer_from(found, latest_keys, shown)
+    answer = timeline.answer_from(found, latest_keys, shown)
+    if answer is None or answer.status_code != 204:
+        return answer  # 286: the page stops polling, and its bar with it
+    roster = found.get(roster_key)
+    if not presence.shows_latest(roster, user_pk, bar):
+        return None  # someone came or went: the whole stack answers with the bar
+    if presence.due(roster, user_pk):
+        name = presence.own_name(roster, user_pk)
+        if name is None:
+            return None  # not there yet: the whole stack names this viewer
+        presence.seen(conversation_id, roster, user_pk, name)
+    return answer
 
 
 def _names(session: dict, user_pk: object) -> bool:

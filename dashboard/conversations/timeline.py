@@ -29,6 +29,10 @@ A reply sent through the dashboard is labelled with the account that sent it (th
 log's record, `accounts.senders`), not with the token's owner Flownally names. Those labels
 are part of the fingerprint: a poll that read the messages just before the sender's audit
 entry was written is corrected by the next poll that reads again.
+
+Each poll also says who is there (presence.py): it reads the conversation's roster in the
+same round trip, and when the others there are not those the page's bar names (`p`), it
+answers with the bar, swapped out of band, even when the timeline has no news.
 """
 
 from __future__ import annotations
@@ -42,11 +46,12 @@ from django.core.cache import cache as shared
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
-from django_htmx.http import HttpResponseStopPolling
+from django_htmx.http import HttpResponseStopPolling, reswap
 
+from dashboard.accounts.names import who
 from dashboard.accounts.roles import perm
 from dashboard.accounts.senders import sent_here
-from dashboard.conversations import news, resend
+from dashboard.conversations import news, presence, resend
 from dashboard.conversations.forms import QUICK_REACTIONS, new_key
 from dashboard.conversations.media import INLINE
 from dashboard.core.htmx import HtmxHttpRequest
@@ -194,12 +199,30 @@ def already_shown(known: object, shown: str, heartbeat: object = None) -> HttpRe
     return HttpResponse(status=204)
 
 
-def _latest_for_poll(conversation_id: str) -> tuple[object, tuple, object]:
-    """`latest` and the feed's heartbeat, in one round trip."""
+def _latest_for_poll(conversation_id: str) -> tuple[object, tuple, object, object]:
+    """`latest`, the feed's heartbeat and the presence roster, in one round trip."""
     keys = latest_keys(conversation_id)
-    found = shared.get_many(keys)
+    found = shared.get_many([*keys, presence.key(conversation_id)])
     known, generations = cache.current_from(found, keys[:-1])
-    return known, generations, found.get(keys[-1])
+    return known, generations, found.get(keys[-1]), found.get(presence.key(conversation_id))
+
+
+def here(
+    request: HtmxHttpRequest, conversation_id: str, roster: object, page: float | None = None
+) -> list[str]:
+    """Count this viewer there (a write when due, or for a `page` just loaded) and name the
+    others there now."""
+    me = request.user.pk
+    if page is not None or presence.due(roster, me):
+        name = who(request.user)  # type: ignore[arg-type]
+        presence.seen(conversation_id, roster, me, name, page)
+    return presence.others(roster, me)
+
+
+def _bar_only(request: HtmxHttpRequest, names: list[str]) -> HttpResponse:
+    """The presence bar alone, out of band: the timeline stays as it is."""
+    context = {**presence.bar(names), "oob": True}
+    return reswap(render(request, "conversations/detail.html#presence", context), "none")
 
 
 def timeline_context(
@@ -274,11 +297,14 @@ def header_context(
 def conversation_timeline(request: HtmxHttpRequest, conversation_id: str) -> HttpResponse:
     """The timeline's poll: 204 when nothing changed, 286 when nothing can change."""
     try:
-        known, generations, heartbeat = _latest_for_poll(client.valid_id("cnv", conversation_id))
+        conversation_id = client.valid_id("cnv", conversation_id)
     except NotFound:
         raise Http404("No such conversation") from None
+    known, generations, heartbeat, roster = _latest_for_poll(conversation_id)
+    names = here(request, conversation_id, roster)
+    bar_shown = presence.shows_latest(roster, request.user.pk, request.GET.get("p"))
     if answer := already_shown(known, request.GET.get("v", ""), heartbeat):
-        return answer
+        return answer if bar_shown or answer.status_code != 204 else _bar_only(request, names)
     news.watching()
     now = cache.now()
     since = news.trusted_since(heartbeat, now)
@@ -319,6 +345,8 @@ def conversation_timeline(request: HtmxHttpRequest, conversation_id: str) -> Htt
     )
     remember(conversation_id, generations, context, messages)
     if context["fingerprint"] == request.GET.get("v"):
-        return HttpResponse(status=204) if context["live"] else HttpResponseStopPolling()
-    context.update(header_context(details, inboxes, users))
+        if not context["live"]:
+            return HttpResponseStopPolling()
+        return HttpResponse(status=204) if bar_shown else _bar_only(request, names)
+    context.update(header_context(details, inboxes, users), **presence.bar(names))
     return render(request, "conversations/_poll.html", context)

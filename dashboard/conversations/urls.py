@@ -8,6 +8,7 @@ from dashboard.conversations import (
     listing,
     media,
     new_message,
+    presence,
     resend,
     timeline,
 )
@@ -23,6 +24,7 @@ urlpatterns = [
     path("media/<str:tenant_id>/uploads/<str:media_id>", media.media_file, name="media_file"),
     path(ONE, detail.conversation_detail, name="conversation"),
     path(f"{ONE}timeline/", timeline.conversation_timeline, name="conversation_timeline"),
+    path(f"{ONE}left/", presence.conversation_left, name="conversation_left"),
     path(f"{ONE}reply/", actions.reply, name="conversation_reply"),
     path(f"{ONE}reassign/", actions.reassign, name="conversation_reassign"),
     path(f"{ONE}close/", actions.close, name="conversation_close"),

@@ -109,3 +109,16 @@ document.addEventListener("htmx:afterRequest", (event) => {
     resetUpload(elt);
   }
 });
+
+// "Cancel" in the question asked before an action when someone else just acted
+// (conflicts.py): the question goes and nothing is sent. Without JavaScript it is a link
+// back to the page.
+document.addEventListener("click", (event) => {
+  const cancel = event.target instanceof Element && event.target.closest("[data-cancel]");
+  const line = cancel && cancel.closest(".request-error");
+  if (!line) return;
+  event.preventDefault();
+  const form = line.closest("form");
+  line.remove();
+  form?.querySelector("button[type=submit], button:not([type])")?.focus();
+});

@@ -57,3 +57,15 @@ setInterval(() => {
     board.classList.add("is-stale");
   }
 }, 1000);
+
+// Leaving a conversation page: tell the server, so the others' "here too" drops this
+// viewer at their next poll (presence.py); without it the entry simply runs out.
+window.addEventListener("pagehide", () => {
+  const bar = document.getElementById("presence");
+  const headers = document.body.getAttribute("hx-headers");
+  if (!bar || !bar.dataset.left || !bar.dataset.page || !headers || !navigator.sendBeacon) return;
+  const body = new FormData();
+  body.append("csrfmiddlewaretoken", JSON.parse(headers)["X-CSRFToken"]);
+  body.append("page", bar.dataset.page); // a reload's beacon must not remove the new page
+  navigator.sendBeacon(bar.dataset.left, body);
+});
