@@ -104,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     # SIGTERM unwinds like Ctrl-C: through the ExitStack, which stops every child.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    # Ctrl-C stops it even when started in the background of a script, which starts it
+    # with SIGINT ignored (POSIX shells do that to `cmd &`).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     if not wrk_available():
         print("wrk is not installed (apt-get install wrk; `make bench` does).", file=sys.stderr)
         return 2

@@ -34,6 +34,8 @@ class Command(BaseCommand):
         # SIGTERM (a supervisor process, `kill`, make passing it on) unwinds like Ctrl-C, so
         # the `finally` below stops the simulator instead of leaving it on its port.
         signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+        # Ctrl-C too, even when a script started it in the background with SIGINT ignored.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         simulator = subprocess.Popen(
             [
                 sys.executable,
