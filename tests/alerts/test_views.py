@@ -61,7 +61,8 @@ def test_the_poll_counts_every_customer_waiting_past_the_threshold(
     assert data["data-state"] == "fresh"
     assert int(data["data-count"]) == len(truth)
     assert data["data-complete"] == "true"
-    assert sorted(keys(html)) == sorted(
+    # Crossings only: the walk may also have found failed deliveries, listed as failed:….
+    assert sorted(k for k in keys(html) if k.startswith("wait:")) == sorted(
         f"wait:{c['id']}:{datetime.fromisoformat(c['waitingSince']).isoformat()}" for c in truth
     )
     assert f'href="/conversations/{truth[0]["id"]}/"' in html
