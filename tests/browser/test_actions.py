@@ -76,6 +76,7 @@ def test_the_audit_log_shows_what_was_done(sign_in, dashboard):
     page.get_by_text("Close conversation…").click()
     page.get_by_role("button", name="Yes, close it").click()
     expect(page.locator("#conversation-head")).to_contain_text("closed")
+    page.locator(".nav summary", has_text="More").click()  # pages visited now and then
     page.get_by_role("link", name="Audit log").click()
     expect(page.locator("table")).to_contain_text("Closed")
     expect(page.locator("table")).to_contain_text(REFERENCE_CONVERSATION_ID)

@@ -95,6 +95,7 @@ def test_one_notification_per_new_crossing_none_for_what_was_known(sign_in, lagg
     page.context.grant_permissions(["notifications"], origin=dashboard.url)
 
     # The user opts in on the preference page.
+    page.locator(".nav summary", has_text="More").click()
     page.get_by_role("link", name="Alerts").first.click()
     expect(page.locator("h1")).to_have_text("Alerts")
     page.get_by_label("A desktop notification").check()

@@ -106,6 +106,7 @@ def test_a_viewer_opens_the_wallboard_from_the_dashboard(sign_in, upstream, sett
 
 def test_a_supervisor_creates_a_kiosk_link_and_it_opens_the_board(sign_in, upstream, dashboard):
     page = sign_in(SUPERVISOR)
+    page.locator(".nav summary", has_text="More").click()
     page.get_by_role("link", name="Kiosk links").click()
     page.fill("input[name=name]", "Support room TV")
     page.get_by_role("button", name="Create link").click()
