@@ -115,6 +115,8 @@ def _scaled(row: Minute, factors: Mapping[str, float]) -> Minute:
     for name, factor in factors.items():
         if (value := getattr(row, name)) is not None:
             setattr(row, name, round(value * factor))
+    for name in ("pending", "waiting", "unassigned"):  # parts of the open queue, never more
+        setattr(row, name, min(row.open, getattr(row, name)))
     held, waited = factors.get("open", 1.0), factors.get("waiting", 1.0)
     row.members = {uid: [round(o * held), round(w * waited)] for uid, (o, w) in row.members.items()}
     return row

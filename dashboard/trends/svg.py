@@ -153,6 +153,8 @@ def chart(
 
 
 def _number(value: float) -> str:
+    if value >= 10_000:  # five digits would not fit the axis's margin
+        return f"{value / 1000:.0f}k"
     return f"{value:.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
 
 

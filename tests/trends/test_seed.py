@@ -68,3 +68,11 @@ def test_the_history_ends_at_what_the_queue_holds_now():
     hour_ago = Minute.objects.get(at=last.at - timedelta(hours=1))
     assert 0.5 * live["open"] < hour_ago.open < 1.5 * live["open"]
     assert sum(o for o, _ in last.members.values()) <= live["open"]
+
+
+def test_scaled_history_never_has_more_waiting_than_open():
+    """Scaled one by one, a queue mostly waiting at night would wait more than it holds by day."""
+    live = {"open": 223, "pending": 87, "waiting": 198, "unassigned": 78, "longest_wait": 600}
+    seed.seed(NOW.replace(hour=23), 1, 40, seed.shares_of({}, ["usr_a"]), {}, live=live)
+    for row in Minute.objects.all():
+        assert row.pending <= row.open and row.waiting <= row.open and row.unassigned <= row.open

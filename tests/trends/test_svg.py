@@ -46,3 +46,8 @@ def test_hostile_names_stay_text_in_titles_labels_and_descriptions():
     assert "<script" not in drawn and "<svg onload" not in drawn
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in drawn
     assert 'aria-label="&quot;&gt;&lt;script&gt;' in drawn
+
+
+def test_a_five_digit_top_fits_the_axis_margin():
+    drawn = str(svg.chart([svg.Line("Mon", [1.0, 10_396.3] + [5.0] * 1438)], "Longest wait", "…"))
+    assert ">10k<" in drawn and ">10396<" not in drawn
